@@ -1,0 +1,81 @@
+import type { ReadonlyTokenHistory } from './history';
+import { RuleLMError } from './errors';
+import { assertOneOf, toTokenIds } from './validate';
+
+/**
+ * Where a processor starts counting in a sequence.
+ *
+ * - `"response"`: from the first generated token;
+ * - `"sequence"`: from the first prompt token;
+ * - `{ after: ids }`: from just after the **last** occurrence of the token sequence `ids`
+ *   (found incrementally, in the prompt or the response); before any occurrence, from
+ *   `fallback` (`"sequence"` by default).
+ */
+export type Anchor =
+  | 'response'
+  | 'sequence'
+  | { readonly after: readonly number[]; readonly fallback?: 'response' | 'sequence' };
+
+/** A validated anchor. */
+export interface ResolvedAnchor {
+  /** The marker token sequence, empty for the plain anchors. */
+  readonly marker: Int32Array;
+  /** Where counting starts before a marker occurs (or always, for plain anchors). */
+  readonly base: 'response' | 'sequence';
+}
+
+/** Validates an anchor option. */
+export function resolveAnchor(argument: string, value: unknown): ResolvedAnchor {
+  if (value === 'response' || value === 'sequence') return { marker: new Int32Array(0), base: value };
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    const { after, fallback = 'sequence', ...rest } = value as { after?: unknown; fallback?: unknown };
+    const unknown = Object.keys(rest);
+    if (unknown.length > 0) {
+      throw new RuleLMError(`\`${argument}\` has an unknown option ${JSON.stringify(unknown[0])}; known options are \`after\`, \`fallback\``, {
+        argument: `${argument}.${unknown[0]}`,
+      });
+    }
+    assertOneOf(`${argument}.fallback`, fallback, ['response', 'sequence'] as const);
+    return { marker: toTokenIds(`${argument}.after`, after), base: fallback };
+  }
+  throw new RuleLMError(
+    `\`${argument}\` must be "response", "sequence" or { after: tokenIds }, but is ${JSON.stringify(value) ?? String(value)}`,
+    { argument },
+  );
+}
+
+/** The start position of an anchor before any marker is seen. */
+export function anchorBase(anchor: ResolvedAnchor, history: ReadonlyTokenHistory): number {
+  return anchor.base === 'response' ? history.promptLength : 0;
+}
+
+/**
+ * Tells whether the marker ends exactly at position `end - 1` of the history, i.e. whether the
+ * tokens at `end - marker.length` to `end - 1` equal the marker. O(marker length).
+ */
+export function markerEndsAt(marker: Int32Array, tokens: Int32Array, end: number): boolean {
+  const m = marker.length;
+  if (m === 0 || end < m) return false;
+  const offset = end - m;
+  for (let i = 0; i < m; i++) if (tokens[offset + i] !== marker[i]) return false;
+  return true;
+}
+
+/**
+ * Moves an anchor's start past any marker that ends in positions `from` to `history.length - 1`.
+ *
+ * @param anchor The anchor.
+ * @param start The current start.
+ * @param history The history.
+ * @param from The first new position.
+ * @returns The new start: just after the last marker occurrence, or `start` when none ended.
+ */
+export function advanceAnchor(anchor: ResolvedAnchor, start: number, history: ReadonlyTokenHistory, from: number): number {
+  const marker = anchor.marker;
+  if (marker.length === 0) return start;
+  let next = start;
+  for (let end = from + 1; end <= history.length; end++) {
+    if (markerEndsAt(marker, history.tokens, end)) next = end;
+  }
+  return next;
+}

@@ -1,0 +1,15 @@
+/**
+ * rulelm's transformers.js adapter (`rulelm/transformers`): plug any rulelm processor or the
+ * paper's preset into `@huggingface/transformers` v4 `generate()` and `text-generation`
+ * pipelines, in Node and the browser.
+ *
+ * @packageDocumentation
+ */
+export type { LogitsProcessorOptions, RuleLMLogitsProcessor, TraceEvent } from './logits-processor';
+export { logitsProcessor } from './logits-processor';
+export type { ModelInfo, ModelLike } from './model-info';
+export { modelInfo } from './model-info';
+export type { ChatTokenizerLike, FormatPromptOptions, FormattedPrompt } from './prompt';
+export { formatPrompt } from './prompt';
+export type { Hewitt2024ForModelOptions } from './preset';
+export { hewitt2024ForModel } from './preset';

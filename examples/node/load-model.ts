@@ -15,6 +15,8 @@ export interface LoadedModel {
   readonly model: PreTrainedModel;
   readonly tokenizer: PreTrainedTokenizer;
   readonly source: string;
+  /** The name to pass to `from_pretrained` / `pipeline` (a folder under `env.localModelPath`, or a hub id). */
+  readonly name: string;
 }
 
 /**
@@ -33,7 +35,7 @@ export async function loadModel(requested: string | undefined): Promise<LoadedMo
     env.allowRemoteModels = true;
     const tokenizer = await AutoTokenizer.from_pretrained(requested);
     const model = await AutoModelForCausalLM.from_pretrained(requested, { dtype: 'fp32' });
-    return { model, tokenizer, source: `hub model ${requested}` };
+    return { model, tokenizer, source: `hub model ${requested}`, name: requested };
   } else if (existsSync(SHARED_MODEL)) {
     folder = SHARED_MODEL;
     source = 'stories260K, a real pretrained 260K-parameter Llama (../shared/models/stories260K)';
@@ -45,5 +47,5 @@ export async function loadModel(requested: string | undefined): Promise<LoadedMo
   env.localModelPath = `${dirname(folder)}/`;
   const tokenizer = await AutoTokenizer.from_pretrained(basename(folder));
   const model = await AutoModelForCausalLM.from_pretrained(basename(folder), { dtype: 'fp32' });
-  return { model, tokenizer, source };
+  return { model, tokenizer, source, name: basename(folder) };
 }

@@ -23,8 +23,7 @@ export interface Chain extends LogitsProcessor<'chain', unknown[]> {
  * const rules = chain(endOfSequenceRamp({ eosTokenIds: 2 }), repetitionPenalty({ mode: 'presence', penalty: 1.5 }));
  * ```
  */
-/* @__NO_SIDE_EFFECTS__ */
-export function chain(...processors: readonly (AnyProcessor | readonly AnyProcessor[])[]): Chain {
+export /* @__NO_SIDE_EFFECTS__ */ function chain(...processors: readonly (AnyProcessor | readonly AnyProcessor[])[]): Chain {
   const flat: AnyProcessor[] = [];
   const add = (entry: unknown, argument: string): void => {
     if (Array.isArray(entry)) {

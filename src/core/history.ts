@@ -49,11 +49,15 @@ export class TokenHistory implements ReadonlyTokenHistory {
     this.vocabSize = vocabSize;
     this.tokens = new Int32Array(Math.max(capacity, prompt.length + 64));
     this.length = 0;
-    for (let i = 0; i < prompt.length; i++) this.push(prompt[i] as number, 'prompt');
+    for (let i = 0; i < prompt.length; i++) this.push(prompt[i] as number, `prompt[${i}]`);
     this.promptLength = prompt.length;
   }
 
-  /** Number of response tokens. */
+  /**
+   * Number of response tokens.
+   *
+   * @returns `length - promptLength`.
+   */
   get responseLength(): number {
     return this.length - this.promptLength;
   }

@@ -24,7 +24,14 @@ export interface ResolvedAnchor {
   readonly base: 'response' | 'sequence';
 }
 
-/** Validates an anchor option. */
+/**
+ * Validates an anchor option.
+ *
+ * @param argument The option's name.
+ * @param value The option.
+ * @returns The validated anchor.
+ * @throws {RuleLMError} On anything but `"response"`, `"sequence"` or `{ after, fallback? }`.
+ */
 export function resolveAnchor(argument: string, value: unknown): ResolvedAnchor {
   if (value === 'response' || value === 'sequence') return { marker: new Int32Array(0), base: value };
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
@@ -44,7 +51,13 @@ export function resolveAnchor(argument: string, value: unknown): ResolvedAnchor 
   );
 }
 
-/** The start position of an anchor before any marker is seen. */
+/**
+ * The start position of an anchor before any marker is seen.
+ *
+ * @param anchor The anchor.
+ * @param history The sequence.
+ * @returns The prompt length for `"response"`, else 0.
+ */
 export function anchorBase(anchor: ResolvedAnchor, history: ReadonlyTokenHistory): number {
   return anchor.base === 'response' ? history.promptLength : 0;
 }
@@ -52,6 +65,11 @@ export function anchorBase(anchor: ResolvedAnchor, history: ReadonlyTokenHistory
 /**
  * Tells whether the marker ends exactly at position `end - 1` of the history, i.e. whether the
  * tokens at `end - marker.length` to `end - 1` equal the marker. O(marker length).
+ *
+ * @param marker The marker's ids.
+ * @param tokens The token buffer.
+ * @param end One past the last position to compare.
+ * @returns Whether the marker ends there (never for an empty marker).
  */
 export function markerEndsAt(marker: Int32Array, tokens: Int32Array, end: number): boolean {
   const m = marker.length;

@@ -9,8 +9,8 @@ import type { ReadonlyTokenHistory } from './history';
  * since the last call, and `process` reads it. So one processor serves any number of
  * sequences and generations, and per step it does work proportional to what it touches.
  *
- * @typeParam TKind The literal tag of the processor.
- * @typeParam TState The per-sequence state.
+ * @template TKind The literal tag of the processor.
+ * @template TState The per-sequence state.
  */
 export interface LogitsProcessor<TKind extends string = string, TState = unknown> {
   /** The literal tag, e.g. `"token-bias"`. */

@@ -1,7 +1,7 @@
 import type { ReadonlyTokenHistory } from './history';
 import type { AnyProcessor } from './processor';
 import { TokenHistory } from './history';
-import { fail } from './validate';
+import { assertOptions, fail } from './validate';
 
 /** Options of {@link startSequence}. */
 export interface SequenceOptions {
@@ -57,11 +57,11 @@ export interface Sequence {
  * sequence.push(argmax(logits));
  * ```
  */
-/* @__NO_SIDE_EFFECTS__ */
-export function startSequence(processor: AnyProcessor, options: SequenceOptions): Sequence {
+export /* @__NO_SIDE_EFFECTS__ */ function startSequence(processor: AnyProcessor, options: SequenceOptions): Sequence {
   if (typeof processor !== 'object' || processor === null || typeof processor.process !== 'function') {
     fail('processor', 'a rulelm processor', processor);
   }
+  assertOptions('options', options, ['prompt', 'vocabSize', 'capacity']);
   const history = new TokenHistory(options.prompt, options.vocabSize, options.capacity ?? 0);
   const state: unknown = processor.createState(history);
   processor.update(state, history, 0);
@@ -70,7 +70,7 @@ export function startSequence(processor: AnyProcessor, options: SequenceOptions)
     history,
     process(row: Float32Array): Float32Array {
       if (!(row instanceof Float32Array) || row.length !== vocabSize) {
-        fail('row', `a Float32Array of length ${vocabSize} (the vocabulary size)`, row instanceof Float32Array ? `a Float32Array of length ${row.length}` : row);
+        fail('row', `a Float32Array of length ${vocabSize} (the vocabulary size)`, row);
       }
       processor.process(row, state, history, 1);
       return row;
@@ -81,6 +81,12 @@ export function startSequence(processor: AnyProcessor, options: SequenceOptions)
       processor.update(state, history, from);
     },
     append(tokens: ArrayLike<number>): void {
+      if (tokens === null || typeof tokens !== 'object' || typeof tokens.length !== 'number') fail('tokens', 'an array of token ids', tokens);
+      // Validate every token first: a bad one must leave the history and the state unchanged.
+      for (let i = 0; i < tokens.length; i++) {
+        const token = tokens[i] as number;
+        if (!Number.isInteger(token) || token < 0 || token >= vocabSize) fail(`tokens[${i}]`, `a token id from 0 to ${vocabSize - 1}`, token);
+      }
       const from = history.length;
       for (let i = 0; i < tokens.length; i++) history.push(tokens[i] as number, `tokens[${i}]`);
       processor.update(state, history, from);

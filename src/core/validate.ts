@@ -1,11 +1,21 @@
 import { RuleLMError } from './errors';
 
-/** Formats a value for an error message: strings quoted, arrays and objects as short JSON. */
+/**
+ * Formats a value for an error message: strings quoted, typed arrays by type and length,
+ * arrays and objects as short JSON.
+ *
+ * @param value Any value.
+ * @returns A short description.
+ */
 export function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'bigint') return `${value}n`;
   if (typeof value === 'number' || typeof value === 'boolean' || value === undefined || value === null) return String(value);
   if (typeof value === 'function') return 'a function';
+  if (ArrayBuffer.isView(value)) {
+    const length = (value as unknown as ArrayLike<unknown>).length;
+    return length === undefined ? value.constructor.name : `a ${value.constructor.name} of length ${length}`;
+  }
   try {
     const json = JSON.stringify(value);
     return json.length > 60 ? `${json.slice(0, 57)}...` : json;
@@ -14,12 +24,27 @@ export function describe(value: unknown): string {
   }
 }
 
-/** Throws a `RuleLMError` naming `argument`, saying what it must be and what it is. */
+/**
+ * Throws a `RuleLMError` naming `argument`, saying what it must be and what it is.
+ *
+ * @param argument The argument's name.
+ * @param expected What it must be ("a positive integer").
+ * @param value What it is.
+ * @returns Never.
+ * @throws {RuleLMError} Always.
+ */
 export function fail(argument: string, expected: string, value: unknown): never {
   throw new RuleLMError(`\`${argument}\` must be ${expected}, but is ${describe(value)}`, { argument });
 }
 
-/** Checks that `value` is a plain object whose keys are all in `known`. */
+/**
+ * Checks that `value` is a plain object whose keys are all in `known`.
+ *
+ * @param argument The argument's name.
+ * @param value The options object.
+ * @param known The option names it may have.
+ * @throws {RuleLMError} On a non-object or an unknown key.
+ */
 export function assertOptions(argument: string, value: unknown, known: readonly string[]): asserts value is object {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(argument, 'an object', value);
   for (const key of Object.keys(value)) {
@@ -32,41 +57,84 @@ export function assertOptions(argument: string, value: unknown, known: readonly 
   }
 }
 
-/** Checks that `value` is a finite number. */
+/**
+ * Checks that `value` is a finite number.
+ *
+ * @param argument The argument's name.
+ * @param value The value.
+ * @throws {RuleLMError} Otherwise.
+ */
 export function assertFinite(argument: string, value: unknown): asserts value is number {
   if (typeof value !== 'number' || !Number.isFinite(value)) fail(argument, 'a finite number', value);
 }
 
-/** Checks that `value` is a finite number greater than 0. */
+/**
+ * Checks that `value` is a finite number greater than 0.
+ *
+ * @param argument The argument's name.
+ * @param value The value.
+ * @throws {RuleLMError} Otherwise.
+ */
 export function assertPositive(argument: string, value: unknown): asserts value is number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) fail(argument, 'a finite number greater than 0', value);
 }
 
-/** Checks that `value` is an integer greater than 0. */
+/**
+ * Checks that `value` is an integer greater than 0.
+ *
+ * @param argument The argument's name.
+ * @param value The value.
+ * @throws {RuleLMError} Otherwise.
+ */
 export function assertPositiveInteger(argument: string, value: unknown): asserts value is number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) fail(argument, 'a positive integer', value);
 }
 
-/** Checks that `value` is an integer of at least 0. */
+/**
+ * Checks that `value` is an integer of at least 0.
+ *
+ * @param argument The argument's name.
+ * @param value The value.
+ * @throws {RuleLMError} Otherwise.
+ */
 export function assertNonNegativeInteger(argument: string, value: unknown): asserts value is number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) fail(argument, 'a non-negative integer', value);
 }
 
-/** Checks that `value` is one of `choices`. */
+/**
+ * Checks that `value` is one of `choices`.
+ *
+ * @param argument The argument's name.
+ * @param value The value.
+ * @param choices The allowed strings.
+ * @throws {RuleLMError} Otherwise.
+ */
 export function assertOneOf<T extends string>(argument: string, value: unknown, choices: readonly T[]): asserts value is T {
   if (typeof value !== 'string' || !(choices as readonly string[]).includes(value)) {
     fail(argument, `one of ${choices.map((c) => JSON.stringify(c)).join(', ')}`, value);
   }
 }
 
-/** Checks that `value` is a boolean. */
+/**
+ * Checks that `value` is a boolean.
+ *
+ * @param argument The argument's name.
+ * @param value The value.
+ * @throws {RuleLMError} Otherwise.
+ */
 export function assertBoolean(argument: string, value: unknown): asserts value is boolean {
   if (typeof value !== 'boolean') fail(argument, 'a boolean', value);
 }
 
 /**
- * Checks a list of token ids (non-negative integers), optionally non-empty, and returns it as a
- * fresh `Int32Array`.
+ * Checks a list of token ids (non-negative integers), non-empty unless allowed, and returns it
+ * as a fresh `Int32Array`.
+ *
+ * @param argument The argument's name.
+ * @param value The list.
+ * @param options `allowEmpty` to accept an empty list.
+ * @returns The ids.
+ * @throws {RuleLMError} On a non-list, an empty list or a bad id (named by index).
  */
 export function toTokenIds(argument: string, value: unknown, options: { readonly allowEmpty?: boolean } = {}): Int32Array {
   if (!Array.isArray(value) && !ArrayBuffer.isView(value)) fail(argument, 'an array of token ids', value);
@@ -83,7 +151,14 @@ export function toTokenIds(argument: string, value: unknown, options: { readonly
   return ids;
 }
 
-/** Checks that every id in `ids` is below `vocabSize`. */
+/**
+ * Checks that every id in `ids` is below `vocabSize`.
+ *
+ * @param argument The argument's name.
+ * @param ids The ids.
+ * @param vocabSize The vocabulary size.
+ * @throws {RuleLMError} On the first id outside the vocabulary.
+ */
 export function assertIdsInVocabulary(argument: string, ids: ArrayLike<number>, vocabSize: number): void {
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i] as number;

@@ -1,5 +1,5 @@
 import { RuleLMError } from './errors';
-import { assertOneOf, fail, toTokenIds } from './validate';
+import { assertOneOf, assertOptions, fail, toTokenIds } from './validate';
 
 /**
  * How a vocabulary spells text in its pieces:
@@ -57,7 +57,7 @@ const BYTE_PIECE = /^<0x([0-9A-Fa-f]{2})>$/;
 
 let byteDecoder: Map<string, number> | undefined;
 
-/** The inverse of GPT-2's byte-to-character table (built once). */
+// The inverse of GPT-2's byte-to-character table (built once).
 function byteLevelTable(): Map<string, number> {
   if (byteDecoder) return byteDecoder;
   const table = new Map<string, number>();
@@ -124,9 +124,9 @@ function detectKind(pieces: readonly (string | undefined)[]): VocabularyKind {
  * vocabulary.idsWithSurface(' I'); // [3]
  * ```
  */
-/* @__NO_SIDE_EFFECTS__ */
-export function createVocabulary(source: VocabularySource): Vocabulary {
+export /* @__NO_SIDE_EFFECTS__ */ function createVocabulary(source: VocabularySource): Vocabulary {
   if (typeof source !== 'object' || source === null) fail('source', 'an object with `pieces`', source);
+  assertOptions('source', source, ['pieces', 'kind', 'eosTokenIds', 'specialTokenIds', 'encode']);
   const raw = source.pieces;
   let pieces: (string | undefined)[];
   if (Array.isArray(raw)) {

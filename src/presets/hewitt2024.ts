@@ -110,8 +110,7 @@ function displayPiece(vocabulary: Vocabulary, id: number): string | undefined {
  * console.table(rules.table);
  * ```
  */
-/* @__NO_SIDE_EFFECTS__ */
-export function hewitt2024(tokenizer: Vocabulary | TokenizerLike, options: Hewitt2024Options = {}): Hewitt2024 {
+export /* @__NO_SIDE_EFFECTS__ */ function hewitt2024(tokenizer: Vocabulary | TokenizerLike, options: Hewitt2024Options = {}): Hewitt2024 {
   assertOptions('options', options, ['rules', 'fidelity', 'eosTokenIds', 'markers']);
   const vocabulary = toVocabulary(tokenizer);
   const { rules: rulesOption = 'eos-uniform-diversity', fidelity = 'reference', eosTokenIds, markers: markerOption = {} } = options;
@@ -136,8 +135,11 @@ export function hewitt2024(tokenizer: Vocabulary | TokenizerLike, options: Hewit
 
   if (rules.includes('eos')) {
     const ids = eosTokenIds ?? vocabulary.eosTokenIds;
+    // Checked before toTokenIds, whose "non-empty array" message would blame an option the user did not pass.
+    if (eosTokenIds === undefined && vocabulary.eosTokenIds.length === 0) {
+      throw new RuleLMError('`eosTokenIds` is needed: the tokenizer declares no end-of-sequence id', { argument: 'eosTokenIds' });
+    }
     const eos = [...toTokenIds('eosTokenIds', typeof ids === 'number' ? [ids] : ids)];
-    if (eos.length === 0) throw new RuleLMError('`eosTokenIds` is needed: the tokenizer declares no end-of-sequence id', { argument: 'eosTokenIds' });
     const { maxBias, rampLength } = HEWITT2024.eos;
     processors.push(endOfSequenceRamp({ eosTokenIds: eos, maxBias, rampLength, afterRamp: reference ? 'zero' : 'hold', countFrom: responseFrom }));
     const after = reference ? `0 from t = ${rampLength}` : `${maxBias} from t = ${rampLength}`;

@@ -1,6 +1,7 @@
 import type { ReadonlyTokenHistory } from '../core/history';
 import type { LogitsProcessor } from '../core/processor';
 import type { Anchor, ResolvedAnchor } from '../core/marker';
+import { RuleLMError } from '../core/errors';
 import { advanceAnchor, anchorBase, resolveAnchor } from '../core/marker';
 import { assertIdsInVocabulary, assertFinite, assertOneOf, assertOptions, assertPositive, assertPositiveInteger, assertNonNegativeInteger, toTokenIds } from '../core/validate';
 
@@ -70,8 +71,7 @@ const KNOWN = ['eosTokenIds', 'shape', 'maxBias', 'rampLength', 'afterRamp', 'st
  * ramp.biasAt(125); // 7.5
  * ```
  */
-/* @__NO_SIDE_EFFECTS__ */
-export function endOfSequenceRamp(options: EndOfSequenceRampOptions): EndOfSequenceRamp {
+export /* @__NO_SIDE_EFFECTS__ */ function endOfSequenceRamp(options: EndOfSequenceRampOptions): EndOfSequenceRamp {
   assertOptions('options', options, KNOWN);
   const { eosTokenIds: eosOption, shape = 'linear', maxBias = 15, rampLength = 250, afterRamp = 'hold', start = 0, factor, countFrom = 'response' } = options;
   const ids = toTokenIds('eosTokenIds', typeof eosOption === 'number' ? [eosOption] : eosOption);
@@ -80,13 +80,16 @@ export function endOfSequenceRamp(options: EndOfSequenceRampOptions): EndOfSeque
   assertPositiveInteger('rampLength', rampLength);
   assertOneOf('afterRamp', afterRamp, ['hold', 'zero'] as const);
   assertNonNegativeInteger('start', start);
+  const other = (shape === 'linear' ? ['start', 'factor'] : ['maxBias', 'rampLength', 'afterRamp']).find((key) => (options as unknown as Record<string, unknown>)[key] !== undefined);
+  if (other !== undefined) {
+    throw new RuleLMError(`\`${other}\` does not apply to the ${shape} shape; remove it or set \`shape\``, { argument: other });
+  }
   if (shape === 'exponential') assertPositive('factor', factor);
-  else if (factor !== undefined) assertPositive('factor', factor);
   const anchor: ResolvedAnchor = resolveAnchor('countFrom', countFrom);
   const count = ids.length;
 
   const linear = (t: number): number => {
-    if (t < rampLength) return (maxBias * t) / rampLength;
+    if (t < rampLength) return (maxBias * t) / rampLength + 0; // + 0 turns -0 into 0
     return afterRamp === 'hold' ? maxBias : 0;
   };
   const growth = factor ?? 1;

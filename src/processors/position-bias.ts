@@ -52,8 +52,7 @@ interface Compiled {
  * positionBias({ positions: [{ at: 1, biases: [{ token: 29991, bias: 15 }] }] });
  * ```
  */
-/* @__NO_SIDE_EFFECTS__ */
-export function positionBias(options: PositionBiasOptions): PositionBias {
+export /* @__NO_SIDE_EFFECTS__ */ function positionBias(options: PositionBiasOptions): PositionBias {
   assertOptions('options', options, ['positions', 'countFrom']);
   const { positions, countFrom = 'response' } = options;
   if (!Array.isArray(positions) || positions.length === 0) fail('positions', 'a non-empty array of { at, biases }', positions);

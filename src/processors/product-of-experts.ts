@@ -45,15 +45,19 @@ export interface ProductOfExperts extends LogitsProcessor<'product-of-experts', 
 }
 
 /**
- * Computes `log(sum(exp(row)))` stably; `-Infinity` for an all-masked row.
+ * Computes `log(sum(exp(row)))` stably; `-Infinity` for an all-masked (or empty) row.
  *
  * @param row Scores.
- * @returns The log-sum-exp.
+ * @returns The log-sum-exp: `NaN` when any score is `NaN`, `Infinity` when any is `Infinity`.
  */
 export function logSumExp(row: Float32Array): number {
   let max = -Infinity;
-  for (let i = 0; i < row.length; i++) if ((row[i] as number) > max) max = row[i] as number;
-  if (max === -Infinity || Number.isNaN(max)) return max;
+  for (let i = 0; i < row.length; i++) {
+    const x = row[i] as number;
+    if (Number.isNaN(x)) return NaN;
+    if (x > max) max = x;
+  }
+  if (max === -Infinity || max === Infinity) return max;
   let sum = 0;
   for (let i = 0; i < row.length; i++) sum += Math.exp((row[i] as number) - max);
   return max + Math.log(sum);
@@ -77,8 +81,7 @@ export function logSumExp(row: Float32Array): number {
  * productOfExperts({ experts: [{ processor: hewitt2024(tokenizer), weight: 1 }] });
  * ```
  */
-/* @__NO_SIDE_EFFECTS__ */
-export function productOfExperts(options: ProductOfExpertsOptions): ProductOfExperts {
+export /* @__NO_SIDE_EFFECTS__ */ function productOfExperts(options: ProductOfExpertsOptions): ProductOfExperts {
   assertOptions('options', options, ['baseWeight', 'experts', 'output']);
   const { baseWeight = 1, experts, output = 'logits' } = options;
   assertFinite('baseWeight', baseWeight);

@@ -98,8 +98,7 @@ function clear(state: RepetitionPenaltyState): void {
  * repetitionPenalty({ mode: 'presence', penalty: 1.5, scope: { after: userTagIds } });
  * ```
  */
-/* @__NO_SIDE_EFFECTS__ */
-export function repetitionPenalty(options: RepetitionPenaltyOptions): RepetitionPenalty {
+export /* @__NO_SIDE_EFFECTS__ */ function repetitionPenalty(options: RepetitionPenaltyOptions): RepetitionPenalty {
   assertOptions('options', options, KNOWN);
   const { mode, penalty, scope = 'response', window, exempt } = options;
   assertOneOf('mode', mode, ['presence', 'frequency', 'multiplicative'] as const);

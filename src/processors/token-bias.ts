@@ -10,12 +10,12 @@ import { assertFinite, assertIdsInVocabulary, assertOneOf, assertOptions, fail, 
 /**
  * One bias: by token id, by token sequence (the last token is biased when the sequence so far
  * ends with the others, HF `SequenceBias` semantics), or by text (resolved to every token that
- * spells it).
+ * spells it). Exactly one of `token`, `tokens` and `text`; `boundary` only with `text`.
  */
 export type TokenBiasEntry =
-  | { readonly token: number; readonly bias: number }
-  | { readonly tokens: readonly number[]; readonly bias: number }
-  | { readonly text: string; readonly bias: number; readonly boundary?: Boundary };
+  | { readonly token: number; readonly bias: number; readonly tokens?: never; readonly text?: never; readonly boundary?: never }
+  | { readonly tokens: readonly number[]; readonly bias: number; readonly token?: never; readonly text?: never; readonly boundary?: never }
+  | { readonly text: string; readonly bias: number; readonly boundary?: Boundary; readonly token?: never; readonly tokens?: never };
 
 /** Options of {@link tokenBias}. */
 export interface TokenBiasOptions {
@@ -64,8 +64,7 @@ const KNOWN = ['biases', 'tokenizer', 'unresolved'];
  * bias.resolved; // [{ source: 'I', tokens: [306], ... }, { source: 'I', tokens: [29902], ... }, ...]
  * ```
  */
-/* @__NO_SIDE_EFFECTS__ */
-export function tokenBias(options: TokenBiasOptions): TokenBias {
+export /* @__NO_SIDE_EFFECTS__ */ function tokenBias(options: TokenBiasOptions): TokenBias {
   assertOptions('options', options, KNOWN);
   const { biases, tokenizer, unresolved = 'error' } = options;
   if (!Array.isArray(biases) || biases.length === 0) fail('biases', 'a non-empty array of biases', biases);

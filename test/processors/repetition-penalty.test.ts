@@ -1,0 +1,288 @@
+import type { Anchor, RepetitionMode, RepetitionPenaltyOptions } from '../../src/index';
+import { describe, expect, it } from 'vitest';
+import { repetitionPenalty, startSequence, TokenHistory } from '../../src/index';
+import { expectRuleLMError } from '../helpers/errors';
+import { row, run, step } from '../helpers/rows';
+
+const V = 6;
+const BASE = row([2, -2, 4, -4, 0.5, 1]);
+const zeros = (): Float32Array => new Float32Array(V);
+const minus = (counts: readonly number[], penalty = 1): Float32Array => row(counts.map((c) => 0 - c * penalty));
+
+describe('repetitionPenalty', () => {
+  describe('modes', () => {
+    it('presence subtracts the penalty once per type seen in the response', () => {
+      const p = repetitionPenalty({ mode: 'presence', penalty: 1.5 });
+      expect([p.kind, p.mode, p.penalty, p.additive]).toEqual(['repetition-penalty', 'presence', 1.5, true]);
+      const rows = run(p, [0, 1], [2, 2, 3], BASE);
+      expect(rows).toEqual([
+        BASE,
+        row([2, -2, 2.5, -4, 0.5, 1]),
+        row([2, -2, 2.5, -4, 0.5, 1]),
+        row([2, -2, 2.5, -5.5, 0.5, 1]),
+      ]);
+    });
+
+    it('frequency subtracts the penalty once per occurrence', () => {
+      const p = repetitionPenalty({ mode: 'frequency', penalty: 1.5 });
+      expect(p.additive).toBe(true);
+      const rows = run(p, [0, 1], [2, 2, 3, 2], BASE);
+      expect(rows).toEqual([
+        BASE,
+        row([2, -2, 2.5, -4, 0.5, 1]),
+        row([2, -2, 1, -4, 0.5, 1]),
+        row([2, -2, 1, -5.5, 0.5, 1]),
+        row([2, -2, -0.5, -5.5, 0.5, 1]),
+      ]);
+    });
+
+    it('multiplicative divides positive scores and multiplies negative ones, once per type', () => {
+      const p = repetitionPenalty({ mode: 'multiplicative', penalty: 2 });
+      expect(p.additive).toBe(false);
+      const rows = run(p, [0, 1], [2, 3, 2, 4], BASE);
+      expect(rows).toEqual([
+        BASE,
+        row([2, -2, 2, -4, 0.5, 1]),
+        row([2, -2, 2, -8, 0.5, 1]),
+        row([2, -2, 2, -8, 0.5, 1]),
+        row([2, -2, 2, -8, 0.25, 1]),
+      ]);
+    });
+
+    it('multiplicative with a factor below 1 encourages, and leaves 0 at 0', () => {
+      const rows = run(repetitionPenalty({ mode: 'multiplicative', penalty: 0.5 }), [], [0, 1, 5], row([3, -3, 0, 0, 0, 0]));
+      expect(rows[3]).toEqual(row([6, -1.5, 0, 0, 0, 0]));
+    });
+
+    it('a negative additive penalty encourages repetition', () => {
+      const rows = run(repetitionPenalty({ mode: 'presence', penalty: -0.25 }), [], [4], zeros());
+      expect(rows[1]).toEqual(row([0, 0, 0, 0, 0.25, 0]));
+    });
+
+    it('keeps -Infinity at -Infinity in every mode', () => {
+      const base = row([-Infinity, 1, -Infinity, 0, 0, 0]);
+      for (const mode of ['presence', 'frequency', 'multiplicative'] as const) {
+        const rows = run(repetitionPenalty({ mode, penalty: 2 }), [], [0, 2, 2], base);
+        expect(rows[3]?.[0]).toBe(-Infinity);
+        expect(rows[3]?.[2]).toBe(-Infinity);
+      }
+    });
+
+    it('scales additive modes by the weight', () => {
+      for (const [mode, expected] of [['presence', [-3, 0, -3, 0, 0, 0]], ['frequency', [-3, 0, -6, 0, 0, 0]]] as const) {
+        const p = repetitionPenalty({ mode, penalty: 1.5 });
+        const history = new TokenHistory([], V);
+        const state = p.createState(history);
+        for (const t of [0, 2, 2]) {
+          history.push(t);
+          p.update(state, history, history.length - 1);
+        }
+        const r = zeros();
+        p.process(r, state, history, 2);
+        expect(r).toEqual(row(expected));
+      }
+    });
+  });
+
+  describe('scope', () => {
+    it('"sequence" counts the prompt too', () => {
+      const rows = run(repetitionPenalty({ mode: 'presence', penalty: 1.5, scope: 'sequence' }), [0, 1], [2], BASE);
+      expect(rows).toEqual([row([0.5, -3.5, 4, -4, 0.5, 1]), row([0.5, -3.5, 2.5, -4, 0.5, 1])]);
+      const multiplicative = run(repetitionPenalty({ mode: 'multiplicative', penalty: 2, scope: 'sequence' }), [0, 1], [], BASE);
+      expect(multiplicative).toEqual([row([1, -4, 4, -4, 0.5, 1])]);
+    });
+
+    it('{ after } counts from just after the last marker, found in the prompt', () => {
+      const p = repetitionPenalty({ mode: 'presence', penalty: 1.5, scope: { after: [4, 5] } });
+      const rows = run(p, [0, 4, 5, 1], [0, 4, 5, 2], BASE);
+      expect(rows).toEqual([
+        row([2, -3.5, 4, -4, 0.5, 1]), // only 1 follows the marker
+        row([0.5, -3.5, 4, -4, 0.5, 1]),
+        row([0.5, -3.5, 4, -4, -1, 1]), // 4 alone is not the marker yet
+        BASE, // the marker again: counts cleared, its own tokens not counted
+        row([2, -2, 2.5, -4, 0.5, 1]),
+      ]);
+    });
+
+    it('{ after } without a marker falls back to the sequence start by default, or the response start', () => {
+      const dflt = run(repetitionPenalty({ mode: 'frequency', penalty: 1, scope: { after: [5] } }), [0, 1, 0], [2], zeros());
+      expect(dflt).toEqual([minus([2, 1, 0, 0, 0, 0]), minus([2, 1, 1, 0, 0, 0])]);
+      const response = run(repetitionPenalty({ mode: 'frequency', penalty: 1, scope: { after: [5], fallback: 'response' } }), [0, 1, 0], [2, 5, 3], zeros());
+      expect(response).toEqual([minus([0, 0, 0, 0, 0, 0]), minus([0, 0, 1, 0, 0, 0]), zeros(), minus([0, 0, 0, 1, 0, 0])]);
+    });
+
+    it('a marker in the prompt moves a "response" fallback back into the prompt', () => {
+      const rows = run(repetitionPenalty({ mode: 'frequency', penalty: 1, scope: { after: [5], fallback: 'response' } }), [0, 5, 1, 1], [], zeros());
+      expect(rows).toEqual([minus([0, 2, 0, 0, 0, 0])]);
+    });
+  });
+
+  describe('window', () => {
+    it('counts only the last `window` tokens; a type leaving the window stops counting unless it occurs again inside', () => {
+      const rows = run(repetitionPenalty({ mode: 'frequency', penalty: 1, window: 3 }), [1, 1, 1], [2, 3, 2, 4, 5, 0], zeros());
+      expect(rows).toEqual([
+        minus([0, 0, 0, 0, 0, 0]),
+        minus([0, 0, 1, 0, 0, 0]), // [2]
+        minus([0, 0, 1, 1, 0, 0]), // [2 3]
+        minus([0, 0, 2, 1, 0, 0]), // [2 3 2]
+        minus([0, 0, 1, 1, 1, 0]), // [3 2 4]: the first 2 left, the second is inside
+        minus([0, 0, 1, 0, 1, 1]), // [2 4 5]
+        minus([1, 0, 0, 0, 1, 1]), // [4 5 0]
+      ]);
+    });
+
+    it('works with presence: a type is penalized while any occurrence is inside', () => {
+      const rows = run(repetitionPenalty({ mode: 'presence', penalty: 1, window: 2 }), [], [2, 2, 3, 4], zeros());
+      expect(rows).toEqual([zeros(), minus([0, 0, 1, 0, 0, 0]), minus([0, 0, 1, 0, 0, 0]), minus([0, 0, 1, 1, 0, 0]), minus([0, 0, 0, 1, 1, 0])]);
+    });
+
+    it('covers the prompt with scope "sequence"', () => {
+      const rows = run(repetitionPenalty({ mode: 'frequency', penalty: 1, window: 2, scope: 'sequence' }), [0, 1, 1], [2], zeros());
+      expect(rows).toEqual([minus([0, 2, 0, 0, 0, 0]), minus([0, 1, 1, 0, 0, 0])]);
+    });
+
+    it('restarts at a marker and never reaches back past it', () => {
+      const rows = run(repetitionPenalty({ mode: 'frequency', penalty: 1, window: 2, scope: { after: [5] } }), [0, 5], [1, 2, 3, 5, 0, 0, 1], zeros());
+      expect(rows).toEqual([
+        zeros(),
+        minus([0, 1, 0, 0, 0, 0]),
+        minus([0, 1, 1, 0, 0, 0]),
+        minus([0, 0, 1, 1, 0, 0]),
+        zeros(),
+        minus([1, 0, 0, 0, 0, 0]),
+        minus([2, 0, 0, 0, 0, 0]),
+        minus([1, 1, 0, 0, 0, 0]),
+      ]);
+    });
+  });
+
+  describe('exempt', () => {
+    it('never counts nor penalizes exempt ids', () => {
+      const rows = run(repetitionPenalty({ mode: 'frequency', penalty: 1, exempt: [2, 4] }), [], [2, 3, 2, 4], zeros());
+      expect(rows[4]).toEqual(minus([0, 0, 0, 1, 0, 0]));
+      const mult = run(repetitionPenalty({ mode: 'multiplicative', penalty: 2, exempt: [2] }), [], [2, 3], BASE);
+      expect(mult[2]).toEqual(row([2, -2, 4, -8, 0.5, 1]));
+    });
+
+    it('works with a window (exempt tokens leaving the window are no-ops)', () => {
+      const rows = run(repetitionPenalty({ mode: 'frequency', penalty: 1, window: 2, exempt: [2] }), [], [2, 3, 2, 3, 1], zeros());
+      expect(rows).toEqual([zeros(), zeros(), minus([0, 0, 0, 1, 0, 0]), minus([0, 0, 0, 1, 0, 0]), minus([0, 0, 0, 1, 0, 0]), minus([0, 1, 0, 1, 0, 0])]);
+    });
+
+    it('accepts an empty list', () => {
+      const rows = run(repetitionPenalty({ mode: 'presence', penalty: 1, exempt: [] }), [], [2], zeros());
+      expect(rows[1]).toEqual(minus([0, 0, 1, 0, 0, 0]));
+    });
+  });
+
+  describe('incremental state', () => {
+    /** A from-scratch implementation reading the whole history: what the incremental state must equal. */
+    function naive(options: { mode: RepetitionMode; penalty: number; scope: Anchor; window?: number; exempt?: number[] }, tokens: number[], promptLength: number, base: Float32Array): Float32Array {
+      let start = options.scope === 'response' ? promptLength : 0;
+      if (typeof options.scope === 'object') {
+        const { after, fallback = 'sequence' } = options.scope;
+        start = fallback === 'response' ? promptLength : 0;
+        for (let end = after.length; end <= tokens.length; end++) {
+          if (after.every((id, i) => tokens[end - after.length + i] === id)) start = end;
+        }
+      }
+      if (options.window !== undefined) start = Math.max(start, tokens.length - options.window);
+      const counts = new Map<number, number>();
+      for (const t of tokens.slice(start)) if (!options.exempt?.includes(t)) counts.set(t, (counts.get(t) ?? 0) + 1);
+      const out = base.slice();
+      for (const [id, c] of counts) {
+        const s = out[id] as number;
+        if (options.mode === 'presence') out[id] = s - options.penalty;
+        else if (options.mode === 'frequency') out[id] = s - options.penalty * c;
+        else out[id] = s < 0 ? s * options.penalty : s / options.penalty;
+      }
+      return out;
+    }
+
+    // Deterministic pseudo-random tokens with repeats and a few markers [4, 5].
+    const tokens: number[] = [];
+    for (let i = 0, x = 7; i < 60; i++) {
+      x = (x * 1103515245 + 12345) % 2147483648;
+      tokens.push(x % 6);
+    }
+    tokens.splice(20, 0, 4, 5);
+    tokens.splice(45, 0, 4, 5);
+    const prompt = [3, 4, 5, 1, 1];
+    const configs: (RepetitionPenaltyOptions & { mode: RepetitionMode; scope: Anchor })[] = [
+      { mode: 'presence', penalty: 1.5, scope: 'response' },
+      { mode: 'frequency', penalty: 0.75, scope: 'sequence' },
+      { mode: 'multiplicative', penalty: 1.3, scope: { after: [4, 5] } },
+      { mode: 'frequency', penalty: 1, scope: { after: [4, 5], fallback: 'response' }, window: 7 },
+      { mode: 'frequency', penalty: 2, scope: 'sequence', window: 4, exempt: [1] },
+      { mode: 'presence', penalty: 1, scope: 'response', window: 1 },
+    ];
+
+    for (const options of configs) {
+      it(`one token at a time equals the whole history at once and a full rescan: ${JSON.stringify(options)}`, () => {
+        const p = repetitionPenalty(options);
+        const oneByOne = startSequence(p, { prompt, vocabSize: V });
+        const naiveOptions = { ...options, ...(options.exempt ? { exempt: [...options.exempt] } : {}) } as Parameters<typeof naive>[0];
+        for (let i = 0; i < tokens.length; i++) {
+          oneByOne.push(tokens[i] as number);
+          const atOnce = startSequence(p, { prompt: [...prompt, ...tokens.slice(0, i + 1)], vocabSize: V });
+          const appended = startSequence(p, { prompt, vocabSize: V });
+          appended.append(tokens.slice(0, i + 1));
+          const expected = naive(naiveOptions, [...prompt, ...tokens.slice(0, i + 1)], prompt.length, BASE);
+          expect(step(oneByOne, BASE)).toEqual(expected);
+          expect(step(appended, BASE)).toEqual(expected);
+          // The prompt/response split only matters for the "response" scope.
+          if (options.scope !== 'response' && !(typeof options.scope === 'object' && options.scope.fallback === 'response')) {
+            expect(step(atOnce, BASE)).toEqual(expected);
+          }
+        }
+      });
+    }
+
+    it('appending in chunks equals pushing one by one', () => {
+      const p = repetitionPenalty({ mode: 'frequency', penalty: 1, window: 5, scope: { after: [4, 5] } });
+      const chunks = startSequence(p, { prompt, vocabSize: V });
+      const single = startSequence(p, { prompt, vocabSize: V });
+      for (let i = 0; i < tokens.length; i += 7) {
+        const chunk = tokens.slice(i, i + 7);
+        chunks.append(chunk);
+        for (const t of chunk) single.push(t);
+        expect(step(chunks, BASE)).toEqual(step(single, BASE));
+      }
+    });
+  });
+
+  describe('validation', () => {
+    it('rejects bad options', () => {
+      const cases: [Record<string, unknown>, string, string][] = [
+        [{ mode: 'linear', penalty: 1 }, '`mode` must be one of "presence", "frequency", "multiplicative", but is "linear"', 'mode'],
+        [{ penalty: 1 }, '`mode` must be one of "presence", "frequency", "multiplicative", but is undefined', 'mode'],
+        [{ mode: 'presence', penalty: Number.NaN }, '`penalty` must be a finite number, but is NaN', 'penalty'],
+        [{ mode: 'frequency', penalty: Infinity }, '`penalty` must be a finite number, but is Infinity', 'penalty'],
+        [{ mode: 'presence' }, '`penalty` must be a finite number, but is undefined', 'penalty'],
+        [{ mode: 'multiplicative', penalty: 0 }, '`penalty` must be a finite number greater than 0, but is 0', 'penalty'],
+        [{ mode: 'multiplicative', penalty: -1.2 }, '`penalty` must be a finite number greater than 0, but is -1.2', 'penalty'],
+        [{ mode: 'multiplicative', penalty: Infinity }, '`penalty` must be a finite number greater than 0, but is Infinity', 'penalty'],
+        [{ mode: 'presence', penalty: 1, window: 0 }, '`window` must be a positive integer, but is 0', 'window'],
+        [{ mode: 'presence', penalty: 1, window: -4 }, '`window` must be a positive integer, but is -4', 'window'],
+        [{ mode: 'presence', penalty: 1, window: 2.5 }, '`window` must be a positive integer, but is 2.5', 'window'],
+        [{ mode: 'presence', penalty: 1, window: Number.NaN }, '`window` must be a positive integer, but is NaN', 'window'],
+        [{ mode: 'presence', penalty: 1, exempt: [-1] }, '`exempt[0]` must be a token id (an integer of at least 0), but is -1', 'exempt[0]'],
+        [{ mode: 'presence', penalty: 1, exempt: 3 }, '`exempt` must be an array of token ids, but is 3', 'exempt'],
+        [{ mode: 'presence', penalty: 1, scope: 'prompt' }, '`scope` must be "response", "sequence" or { after: tokenIds }, but is "prompt"', 'scope'],
+        [{ mode: 'presence', penalty: 1, scope: { after: [1], fallback: 'none' } }, '`scope.fallback` must be one of "response", "sequence", but is "none"', 'scope.fallback'],
+        [
+          { mode: 'presence', penalty: 1, windw: 3 },
+          '`options` has an unknown option "windw"; known options are `mode`, `penalty`, `scope`, `window`, `exempt`',
+          'options.windw',
+        ],
+      ];
+      for (const [options, message, argument] of cases) expectRuleLMError(() => repetitionPenalty(options as never), message, argument);
+      expectRuleLMError(() => repetitionPenalty(null as never), '`options` must be an object, but is null', 'options');
+    });
+
+    it('rejects exempt ids outside the vocabulary when a sequence starts', () => {
+      const p = repetitionPenalty({ mode: 'presence', penalty: 1, exempt: [1, 6] });
+      expectRuleLMError(() => startSequence(p, { prompt: [], vocabSize: V }), '`exempt` holds token id 6, outside a vocabulary of 6 ids (0 to 5)', 'exempt');
+    });
+  });
+});

@@ -148,7 +148,7 @@ export function logitsProcessor(processor: AnyProcessor, options: LogitsProcesso
       const row = generation.rows[b] as Row;
       const { history } = row;
       const known = row.offset + history.length;
-      if (ids.length < known || (history.length > 0 && ids[known - 1] !== BigInt(history.tokens[history.length - 1] as number))) {
+      if (ids.length < known || (history.length > 0 && Number(ids[known - 1]) !== history.tokens[history.length - 1])) {
         throw new RuleLMError(
           `\`input_ids\` row ${b} no longer extends the tokens seen at the previous step; a generation's input_ids must only grow (do not reuse or edit the array between generate() calls)`,
           { argument: 'input_ids' },

@@ -31,3 +31,5 @@ export { logSumExp, productOfExperts } from './processors/product-of-experts';
 export type { Hewitt2024, Hewitt2024Options, Hewitt2024Rule, Hewitt2024TableRow } from './presets/hewitt2024';
 export { hewitt2024 } from './presets/hewitt2024';
 export { HEWITT2024, startScore } from './presets/hewitt2024-constants';
+export type { Decoding, DecodingOptions, RandomSource } from './decoding/sampling';
+export { argmax, decodingOptions, pickToken, seededRandom } from './decoding/sampling';

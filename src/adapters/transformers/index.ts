@@ -13,3 +13,7 @@ export type { ChatTokenizerLike, FormatPromptOptions, FormattedPrompt } from './
 export { formatPrompt } from './prompt';
 export type { Hewitt2024ForModelOptions } from './preset';
 export { hewitt2024ForModel } from './preset';
+export type { CausalLMLike, ExpertTokenizerLike, ExpertsGenerationOptions, ExpertsGenerationResult, ExpertsGenerationRow, FinishReason, NeuralExpert, PlausibilityCut } from './experts';
+export { generateWithExperts } from './experts';
+export type { ExpertsRecipe } from './recipes';
+export { baseTimesRules, contrastiveDecoding, dexperts, proxyTuning } from './recipes';

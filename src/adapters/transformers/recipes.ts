@@ -1,0 +1,109 @@
+import type { AnyProcessor } from '../../core/processor';
+import type { CausalLMLike, NeuralExpert, PlausibilityCut } from './experts';
+import { assertFinite, assertOptions, assertPositive, fail } from '../../core/validate';
+
+/** What a recipe gives {@link generateWithExperts}: the experts, and for contrastive decoding the plausibility cut. */
+export interface ExpertsRecipe {
+  /** The experts with their weights. */
+  readonly experts: readonly NeuralExpert[];
+  /** The plausibility cut, for contrastive decoding. */
+  readonly plausibility?: PlausibilityCut;
+  /** A rulelm processor, for base x rules. */
+  readonly processor?: AnyProcessor;
+}
+
+function model(argument: string, value: unknown): CausalLMLike {
+  if ((typeof value !== 'object' && typeof value !== 'function') || value === null || typeof (value as CausalLMLike).forward !== 'function') {
+    fail(argument, 'a transformers.js causal LM', value);
+  }
+  return value as CausalLMLike;
+}
+
+/**
+ * Proxy-tuning (Liu et al. 2024): steer a large base model with the difference between a small
+ * tuned expert and its untuned version: `score = log p_base + alpha * (log p_expert - log p_antiExpert)`.
+ *
+ * @param options The three models and `alpha` (default 1).
+ * @returns The recipe.
+ * @throws {RuleLMError} On a missing model or a bad `alpha`.
+ * @example
+ * ```ts
+ * await generateWithExperts({ tokenizer, prompts, ...proxyTuning({ base: llama70b, expert: chat7b, antiExpert: base7b }) });
+ * ```
+ */
+export function proxyTuning(options: { readonly base: CausalLMLike; readonly expert: CausalLMLike; readonly antiExpert: CausalLMLike; readonly alpha?: number }): ExpertsRecipe {
+  assertOptions('options', options, ['base', 'expert', 'antiExpert', 'alpha']);
+  const { alpha = 1 } = options;
+  assertFinite('alpha', alpha);
+  return {
+    experts: [
+      { model: model('base', options.base), weight: 1 },
+      { model: model('expert', options.expert), weight: alpha },
+      { model: model('antiExpert', options.antiExpert), weight: -alpha },
+    ],
+  };
+}
+
+/**
+ * Contrastive decoding (Li et al. 2023): prefer what a strong expert finds likely and a weak
+ * amateur does not: `score = log p_expert - lambda * log p_amateur`, over the tokens that pass
+ * the adaptive plausibility cut `p_expert >= alpha * max p_expert` (others get `-Infinity`).
+ *
+ * @param options The expert, the amateur, `lambda` (default 1) and `alpha` (default 0.1).
+ * @returns The recipe.
+ * @throws {RuleLMError} On a missing model, a negative `lambda` or `alpha` outside (0, 1].
+ */
+export function contrastiveDecoding(options: { readonly expert: CausalLMLike; readonly amateur: CausalLMLike; readonly lambda?: number; readonly alpha?: number }): ExpertsRecipe {
+  assertOptions('options', options, ['expert', 'amateur', 'lambda', 'alpha']);
+  const { lambda = 1, alpha = 0.1 } = options;
+  assertFinite('lambda', lambda);
+  if (lambda < 0) fail('lambda', 'a number of at least 0', lambda);
+  assertPositive('alpha', alpha);
+  if (alpha > 1) fail('alpha', 'a number in (0, 1]', alpha);
+  return {
+    experts: [
+      { model: model('expert', options.expert), weight: 1 },
+      { model: model('amateur', options.amateur), weight: -lambda },
+    ],
+    plausibility: { expert: 0, alpha },
+  };
+}
+
+/**
+ * DExperts (Liu et al. 2021): a base model steered towards an expert and away from an
+ * anti-expert: `score = z_base + alpha * (z_expert - z_antiExpert)`. On log-probabilities this
+ * differs from the paper's logits only by a constant per row, so it decodes the same.
+ *
+ * @param options The three models and `alpha` (default 1; 2 is common in the paper).
+ * @returns The recipe.
+ * @throws {RuleLMError} On a missing model or a bad `alpha`.
+ */
+export function dexperts(options: { readonly base: CausalLMLike; readonly expert?: CausalLMLike; readonly antiExpert?: CausalLMLike; readonly alpha?: number }): ExpertsRecipe {
+  assertOptions('options', options, ['base', 'expert', 'antiExpert', 'alpha']);
+  const { alpha = 1, expert, antiExpert } = options;
+  assertFinite('alpha', alpha);
+  if (expert === undefined && antiExpert === undefined) fail('expert', 'a model (give an expert, an anti-expert or both)', expert);
+  return {
+    experts: [
+      { model: model('base', options.base), weight: 1 },
+      ...(expert === undefined ? [] : [{ model: model('expert', expert), weight: alpha }]),
+      ...(antiExpert === undefined ? [] : [{ model: model('antiExpert', antiExpert), weight: -alpha }]),
+    ],
+  };
+}
+
+/**
+ * The paper's combination: a base model times a rule-based model, `score = log p_base +
+ * rules` (Hewitt et al. 2024). The rules run as a processor on the combined scores, so this is
+ * the same as `generate()` with `logitsProcessor(rules)`, but composes with more experts.
+ *
+ * @param options The base model and the rules (e.g. `hewitt2024(tokenizer)`).
+ * @returns The recipe.
+ * @throws {RuleLMError} On a missing model or processor.
+ */
+export function baseTimesRules(options: { readonly base: CausalLMLike; readonly rules: AnyProcessor }): ExpertsRecipe {
+  assertOptions('options', options, ['base', 'rules']);
+  const { rules } = options;
+  if (typeof rules !== 'object' || rules === null || typeof rules.process !== 'function') fail('rules', 'a rulelm processor', rules);
+  return { experts: [{ model: model('base', options.base), weight: 1 }], processor: rules };
+}

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { argmax, decodingOptions, pickToken, RuleLMError, seededRandom } from '../../src/index';
+
+const fixed = (...values: number[]) => {
+  let i = 0;
+  return () => values[i++ % values.length] as number;
+};
+
+describe('seededRandom', () => {
+  it('is reproducible per seed, differs across seeds, and stays in [0, 1)', () => {
+    const a = seededRandom(42);
+    const b = seededRandom(42);
+    const first = [a(), a(), a()];
+    expect([b(), b(), b()]).toEqual(first);
+    expect([seededRandom(43)(), seededRandom(43)()]).not.toEqual(first.slice(0, 2));
+    const r = seededRandom(1);
+    let sum = 0;
+    for (let i = 0; i < 10_000; i++) {
+      const x = r();
+      expect(x).toBeGreaterThanOrEqual(0);
+      expect(x).toBeLessThan(1);
+      sum += x;
+    }
+    expect(sum / 10_000).toBeCloseTo(0.5, 1);
+  });
+
+  it('rejects a seed that is not a safe integer', () => {
+    expect(() => seededRandom(1.5)).toThrow('`seed` must be a safe integer, but is 1.5');
+    expect(() => seededRandom(NaN)).toThrow(RuleLMError);
+  });
+});
+
+describe('argmax', () => {
+  it('returns the first largest score, skipping masked ones, and -1 when all are masked', () => {
+    expect(argmax(Float32Array.from([1, 3, 3, 2]))).toBe(1);
+    expect(argmax(Float32Array.from([-Infinity, -5, NaN]))).toBe(1);
+    expect(argmax(Float32Array.from([-Infinity, NaN]))).toBe(-1);
+  });
+});
+
+describe('pickToken', () => {
+  const greedy = decodingOptions();
+  const row = Float32Array.from([0, Math.log(3), -Infinity]); // probabilities 1/4, 3/4, 0
+
+  it('greedy takes the argmax and leaves the row alone', () => {
+    expect(pickToken(row, greedy, fixed(0.9))).toBe(1);
+    expect(Array.from(row)).toEqual([0, Math.fround(Math.log(3)), -Infinity]);
+  });
+
+  it('samples by cumulative probability over the tokens sorted best first', () => {
+    const sample = decodingOptions({ sample: true });
+    expect(pickToken(row, sample, fixed(0.5))).toBe(1); // 0.5 < 0.75
+    expect(pickToken(row, sample, fixed(0.8))).toBe(0); // 0.8 >= 0.75
+    expect(pickToken(row, sample, fixed(0.999999))).toBe(0); // never the masked token
+  });
+
+  it('top-k, top-p and temperature narrow the choice', () => {
+    expect(pickToken(row, decodingOptions({ sample: true, topK: 1 }), fixed(0.99))).toBe(1);
+    expect(pickToken(row, decodingOptions({ sample: true, topP: 0.7 }), fixed(0.99))).toBe(1);
+    expect(pickToken(row, decodingOptions({ sample: true, topP: 0.8 }), fixed(0.99))).toBe(0);
+    // temperature 0.5 squares the odds: 1/10 and 9/10
+    expect(pickToken(row, decodingOptions({ sample: true, temperature: 0.5 }), fixed(0.85))).toBe(1);
+    expect(pickToken(row, decodingOptions({ sample: true, temperature: 0.5 }), fixed(0.95))).toBe(0);
+  });
+
+  it('returns -1 when every token is masked', () => {
+    expect(pickToken(Float32Array.from([-Infinity, -Infinity]), decodingOptions({ sample: true }), fixed(0.5))).toBe(-1);
+  });
+});
+
+describe('decodingOptions', () => {
+  it('fills defaults and rejects bad values', () => {
+    expect(decodingOptions()).toEqual({ sample: false, temperature: 1, topK: 0, topP: 1 });
+    expect(() => decodingOptions({ temperature: 0 })).toThrow('`temperature` must be a finite number greater than 0, but is 0');
+    expect(() => decodingOptions({ topK: -1 })).toThrow('`topK` must be a non-negative integer, but is -1');
+    expect(() => decodingOptions({ topP: 1.5 })).toThrow('`topP` must be a number in (0, 1], but is 1.5');
+    expect(() => decodingOptions({ sample: 'yes' } as never)).toThrow('`sample` must be a boolean, but is "yes"');
+    expect(() => decodingOptions({ top_k: 3 } as never)).toThrow('unknown option "top_k"');
+  });
+});

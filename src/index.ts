@@ -33,3 +33,6 @@ export { hewitt2024 } from './presets/hewitt2024';
 export { HEWITT2024, startScore } from './presets/hewitt2024-constants';
 export type { Decoding, DecodingOptions, RandomSource } from './decoding/sampling';
 export { argmax, decodingOptions, pickToken, seededRandom } from './decoding/sampling';
+export type { AnchorSpec, ProcessorSpec, RuleSpec, TokenBiasEntrySpec } from './spec/types';
+export type { ParseSpecOptions } from './spec/parse';
+export { parseSpec, toSpec } from './spec/parse';

@@ -1,6 +1,8 @@
 import type { ReadonlyTokenHistory } from './history';
 import type { AnyProcessor, LogitsProcessor } from './processor';
+import type { ProcessorSpec } from '../spec/types';
 import { fail } from './validate';
+import { specOf } from '../spec/spec-of';
 
 /** A chain of processors, itself a processor. Created by {@link chain}. */
 export interface Chain extends LogitsProcessor<'chain', unknown[]> {
@@ -53,5 +55,6 @@ export /* @__NO_SIDE_EFFECTS__ */ function chain(...processors: readonly (AnyPro
     process(row: Float32Array, states: unknown[], history: ReadonlyTokenHistory, weight: number): void {
       for (let i = 0; i < count; i++) (members[i] as AnyProcessor).process(row, states[i], history, weight);
     },
+    toJSON: (): ProcessorSpec => ({ kind: 'chain', processors: members.map((p, i) => specOf(p, `processors[${i}]`)) }),
   };
 }

@@ -1,4 +1,5 @@
 import type { ReadonlyTokenHistory } from './history';
+import type { AnchorSpec } from '../spec/types';
 import { RuleLMError } from './errors';
 import { assertOneOf, toTokenIds } from './validate';
 
@@ -18,6 +19,8 @@ export type Anchor =
 
 /** A validated anchor. */
 export interface ResolvedAnchor {
+  /** The anchor as a spec (JSON). */
+  readonly spec: AnchorSpec;
   /** The marker token sequence, empty for the plain anchors. */
   readonly marker: Int32Array;
   /** Where counting starts before a marker occurs (or always, for plain anchors). */
@@ -33,7 +36,7 @@ export interface ResolvedAnchor {
  * @throws {RuleLMError} On anything but `"response"`, `"sequence"` or `{ after, fallback? }`.
  */
 export function resolveAnchor(argument: string, value: unknown): ResolvedAnchor {
-  if (value === 'response' || value === 'sequence') return { marker: new Int32Array(0), base: value };
+  if (value === 'response' || value === 'sequence') return { marker: new Int32Array(0), base: value, spec: value };
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
     const { after, fallback = 'sequence', ...rest } = value as { after?: unknown; fallback?: unknown };
     const unknown = Object.keys(rest);
@@ -43,7 +46,8 @@ export function resolveAnchor(argument: string, value: unknown): ResolvedAnchor 
       });
     }
     assertOneOf(`${argument}.fallback`, fallback, ['response', 'sequence'] as const);
-    return { marker: toTokenIds(`${argument}.after`, after), base: fallback };
+    const marker = toTokenIds(`${argument}.after`, after);
+    return { marker, base: fallback, spec: { after: [...marker], fallback } };
   }
   throw new RuleLMError(
     `\`${argument}\` must be "response", "sequence" or { after: tokenIds }, but is ${JSON.stringify(value) ?? String(value)}`,

@@ -1,4 +1,5 @@
 import type { ReadonlyTokenHistory } from './history';
+import type { ProcessorSpec } from '../spec/types';
 
 /**
  * The contract every rulelm processor follows.
@@ -44,6 +45,11 @@ export interface LogitsProcessor<TKind extends string = string, TState = unknown
    * @param weight Scale of an additive processor's contribution (1 in a plain chain).
    */
   process(row: Float32Array, state: TState, history: ReadonlyTokenHistory, weight: number): void;
+  /**
+   * Returns the processor's JSON spec (see `toSpec` / `parseSpec`). Built-in processors have
+   * it; a custom processor without it cannot be serialized.
+   */
+  toJSON?(): ProcessorSpec;
 }
 
 /** Any processor, whatever its kind and state. */

@@ -1,5 +1,6 @@
 import type { ReadonlyTokenHistory } from '../core/history';
 import type { LogitsProcessor } from '../core/processor';
+import type { ProcessorSpec } from '../spec/types';
 import type { Anchor, ResolvedAnchor } from '../core/marker';
 import { RuleLMError } from '../core/errors';
 import { advanceAnchor, anchorBase, resolveAnchor } from '../core/marker';
@@ -96,6 +97,10 @@ export /* @__NO_SIDE_EFFECTS__ */ function endOfSequenceRamp(options: EndOfSeque
 
   return {
     kind: 'end-of-sequence-ramp',
+    toJSON: (): ProcessorSpec =>
+      shape === 'linear'
+        ? { kind: 'end-of-sequence-ramp', eosTokenIds: [...ids], shape, maxBias, rampLength, afterRamp, countFrom: anchor.spec }
+        : { kind: 'end-of-sequence-ramp', eosTokenIds: [...ids], shape, start, factor: growth, countFrom: anchor.spec },
     additive: shape === 'linear',
     eosTokenIds: [...ids],
     biasAt: (t: number) => (shape === 'linear' ? linear(t) : undefined),

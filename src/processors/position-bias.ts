@@ -1,5 +1,6 @@
 import type { ReadonlyTokenHistory } from '../core/history';
 import type { LogitsProcessor } from '../core/processor';
+import type { ProcessorSpec } from '../spec/types';
 import type { Anchor, ResolvedAnchor } from '../core/marker';
 import { RuleLMError } from '../core/errors';
 import { advanceAnchor, anchorBase, resolveAnchor } from '../core/marker';
@@ -85,6 +86,14 @@ export /* @__NO_SIDE_EFFECTS__ */ function positionBias(options: PositionBiasOpt
 
   return {
     kind: 'position-bias',
+    toJSON: (): ProcessorSpec => ({
+      kind: 'position-bias',
+      positions: used.map((at) => {
+        const { ids, values } = table[at] as Compiled;
+        return { at, biases: ids === undefined ? Array.from(values) : Array.from(ids, (token, i) => ({ token, bias: values[i] as number })) };
+      }),
+      countFrom: anchor.spec,
+    }),
     additive: true,
     positions: used,
     createState(history: ReadonlyTokenHistory): PositionBiasState {

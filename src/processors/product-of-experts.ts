@@ -1,5 +1,7 @@
 import type { ReadonlyTokenHistory } from '../core/history';
 import type { AnyProcessor, LogitsProcessor } from '../core/processor';
+import type { ProcessorSpec } from '../spec/types';
+import { specOf } from '../spec/spec-of';
 import { RuleLMError } from '../core/errors';
 import { assertFinite, assertOneOf, assertOptions, fail } from '../core/validate';
 
@@ -63,11 +65,25 @@ export function logSumExp(row: Float32Array): number {
   return max + Math.log(sum);
 }
 
+// log-sum-exp over the scores that are not NaN.
+function logSumExpSkippingNaN(row: Float32Array): number {
+  let max = -Infinity;
+  for (let i = 0; i < row.length; i++) if ((row[i] as number) > max) max = row[i] as number;
+  if (max === -Infinity || max === Infinity) return max;
+  let sum = 0;
+  for (let i = 0; i < row.length; i++) {
+    const x = row[i] as number;
+    if (!Number.isNaN(x)) sum += Math.exp(x - max);
+  }
+  return max + Math.log(sum);
+}
+
 /**
  * Creates a product of experts: `score = baseWeight * log_softmax(row) + sum of weight_i *
  * log_softmax(expert_i)`, where the row holds the base model's scores and each expert is an
  * additive rule processor. Changes the row in place. Tokens masked in the base (`-Infinity`)
- * stay masked. Experts of weight 0 are skipped.
+ * stay masked. Experts of weight 0 are skipped. `NaN` scores from a broken model stay `NaN` and
+ * are kept out of the exact mode's normalizer, so they never spread to other tokens.
  *
  * Fast path: with `output: "logits"` and `baseWeight` 1 this is `row += sum of weight_i *
  * expert_i`, which touches only the tokens the experts name; it differs from the exact value
@@ -105,6 +121,12 @@ export /* @__NO_SIDE_EFFECTS__ */ function productOfExperts(options: ProductOfEx
 
   return {
     kind: 'product-of-experts',
+    toJSON: (): ProcessorSpec => ({
+      kind: 'product-of-experts',
+      baseWeight,
+      output,
+      experts: list.map((e, i) => ({ processor: specOf(e.processor, `experts[${i}].processor`), weight: e.weight })),
+    }),
     additive: !exact && baseWeight === 1,
     baseWeight,
     experts: list,
@@ -118,10 +140,14 @@ export /* @__NO_SIDE_EFFECTS__ */ function productOfExperts(options: ProductOfEx
     process(row: Float32Array, state: ProductOfExpertsState, history: ReadonlyTokenHistory, weight: number): void {
       const n = row.length;
       if (exact) {
-        const shift = logSumExp(row);
+        // NaN scores (a broken model output) are left as they are and kept out of the normalizer,
+        // so they do not turn the whole row into NaN; a +Infinity score takes all the mass.
+        const shift = logSumExpSkippingNaN(row);
         for (let j = 0; j < n; j++) {
           const x = row[j] as number;
-          row[j] = x === -Infinity ? -Infinity : baseWeight * (x - shift);
+          if (x === -Infinity || Number.isNaN(x)) continue;
+          if (shift === Infinity) row[j] = x === Infinity ? 0 : -Infinity;
+          else row[j] = baseWeight * (x - shift);
         }
       } else if (baseWeight !== 1) {
         for (let j = 0; j < n; j++) {

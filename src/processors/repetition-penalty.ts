@@ -1,5 +1,6 @@
 import type { ReadonlyTokenHistory } from '../core/history';
 import type { LogitsProcessor } from '../core/processor';
+import type { ProcessorSpec } from '../spec/types';
 import type { Anchor, ResolvedAnchor } from '../core/marker';
 import { anchorBase, markerEndsAt, resolveAnchor } from '../core/marker';
 import { assertFinite, assertIdsInVocabulary, assertOneOf, assertOptions, assertPositive, assertPositiveInteger, toTokenIds } from '../core/validate';
@@ -111,6 +112,14 @@ export /* @__NO_SIDE_EFFECTS__ */ function repetitionPenalty(options: Repetition
 
   return {
     kind: 'repetition-penalty',
+    toJSON: (): ProcessorSpec => ({
+      kind: 'repetition-penalty',
+      mode,
+      penalty,
+      scope: anchor.spec,
+      ...(window === undefined ? {} : { window }),
+      ...(exemptIds === undefined ? {} : { exempt: [...exemptIds] }),
+    }),
     additive: mode !== 'multiplicative',
     mode,
     penalty,

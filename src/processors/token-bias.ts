@@ -1,5 +1,6 @@
 import type { ReadonlyTokenHistory } from '../core/history';
 import type { LogitsProcessor } from '../core/processor';
+import type { ProcessorSpec } from '../spec/types';
 import type { Boundary } from '../core/resolve';
 import type { TokenizerLike, Vocabulary } from '../core/vocabulary';
 import { RuleLMError } from '../core/errors';
@@ -128,6 +129,11 @@ export /* @__NO_SIDE_EFFECTS__ */ function tokenBias(options: TokenBiasOptions):
 
   return {
     kind: 'token-bias',
+    // The resolved ids, so the spec loads without a tokenizer and behaves the same.
+    toJSON: (): ProcessorSpec => ({
+      kind: 'token-bias',
+      biases: resolved.map((r) => (r.tokens.length === 1 ? { token: r.tokens[0] as number, bias: r.bias } : { tokens: [...r.tokens], bias: r.bias })),
+    }),
     additive: true,
     resolved,
     skipped,

@@ -11,13 +11,13 @@ const history = (prompt: number[], response: number[] = []): TokenHistory => {
 
 describe('resolveAnchor', () => {
   it('accepts the plain anchors', () => {
-    expect(resolveAnchor('countFrom', 'response')).toEqual({ marker: new Int32Array(0), base: 'response' });
-    expect(resolveAnchor('countFrom', 'sequence')).toEqual({ marker: new Int32Array(0), base: 'sequence' });
+    expect(resolveAnchor('countFrom', 'response')).toEqual({ marker: new Int32Array(0), base: 'response', spec: 'response' });
+    expect(resolveAnchor('countFrom', 'sequence')).toEqual({ marker: new Int32Array(0), base: 'sequence', spec: 'sequence' });
   });
 
   it('accepts a marker, with "sequence" as the default fallback', () => {
-    expect(resolveAnchor('countFrom', { after: [4, 5] })).toEqual({ marker: Int32Array.from([4, 5]), base: 'sequence' });
-    expect(resolveAnchor('countFrom', { after: [4], fallback: 'response' })).toEqual({ marker: Int32Array.from([4]), base: 'response' });
+    expect(resolveAnchor('countFrom', { after: [4, 5] })).toEqual({ marker: Int32Array.from([4, 5]), base: 'sequence', spec: { after: [4, 5], fallback: 'sequence' } });
+    expect(resolveAnchor('countFrom', { after: [4], fallback: 'response' })).toEqual({ marker: Int32Array.from([4]), base: 'response', spec: { after: [4], fallback: 'response' } });
   });
 
   it('rejects anything else, naming the option', () => {

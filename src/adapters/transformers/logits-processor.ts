@@ -49,6 +49,15 @@ interface Row {
   readonly offset: number;
 }
 
+// Reads input_ids[b][i] as a number, with an error naming it when it is not an id of the vocabulary.
+function tokenAt(ids: readonly bigint[], i: number, b: number, width: number): number {
+  const id = Number(ids[i]);
+  if (!Number.isInteger(id) || id < 0 || id >= width) {
+    throw new RuleLMError(`\`input_ids[${b}][${i}]\` must be a token id from 0 to ${width - 1}, but is ${String(ids[i])}`, { argument: `input_ids[${b}][${i}]` });
+  }
+  return id;
+}
+
 interface Generation {
   readonly number: number;
   readonly rows: Row[];
@@ -115,7 +124,7 @@ export function logitsProcessor(processor: AnyProcessor, options: LogitsProcesso
   let started = 0;
   let before: Float32Array | undefined;
 
-  const startRow = (ids: readonly bigint[], width: number): Row => {
+  const startRow = (ids: readonly bigint[], batchIndex: number, width: number): Row => {
     let offset = 0;
     if (padTokenId !== undefined) {
       const pad = BigInt(padTokenId);
@@ -123,7 +132,7 @@ export function logitsProcessor(processor: AnyProcessor, options: LogitsProcesso
       if (offset > 0 && padTokenId === bosTokenId) offset--; // the last one is the BOS itself
     }
     const prompt = new Int32Array(ids.length - offset);
-    for (let i = offset; i < ids.length; i++) prompt[i - offset] = Number(ids[i]);
+    for (let i = offset; i < ids.length; i++) prompt[i - offset] = tokenAt(ids, i, batchIndex, width);
     const history = new TokenHistory(prompt, width, prompt.length + 256);
     const state: unknown = processor.createState(history);
     processor.update(state, history, 0);
@@ -140,7 +149,7 @@ export function logitsProcessor(processor: AnyProcessor, options: LogitsProcesso
     }
     let generation = generations.get(inputIds);
     if (generation === undefined) {
-      generation = { number: started++, rows: inputIds.map((ids) => startRow(ids, width)) };
+      generation = { number: started++, rows: inputIds.map((ids, b) => startRow(ids, b, width)) };
       generations.set(inputIds, generation);
     }
     for (let b = 0; b < batch; b++) {
@@ -155,7 +164,7 @@ export function logitsProcessor(processor: AnyProcessor, options: LogitsProcesso
         );
       }
       if (ids.length > known) {
-        for (let i = known; i < ids.length; i++) history.push(Number(ids[i]), 'input_ids');
+        for (let i = known; i < ids.length; i++) history.push(tokenAt(ids, i, b, width));
         processor.update(row.state, history, known - row.offset);
       }
       const scores = data.subarray(b * width, (b + 1) * width);

@@ -1,0 +1,136 @@
+// The progress file of an evaluation: a header line with the settings that decide the
+// responses, then one JSON line per finished (configuration, instruction). Appending a line as
+// soon as a response is done makes a run resumable: an interrupted run loses only the response
+// it was generating.
+
+import type { EvalRecord } from '../eval/results';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { RuleLMError } from '../core/errors';
+
+/** The settings that decide the responses (a resumed run must use the same). */
+export interface ProgressSettings {
+  /** `--model`. */
+  readonly model: string;
+  /** `--data` (absolute path). */
+  readonly data: string;
+  /** `--max-new-tokens`. */
+  readonly maxNewTokens: number;
+  /** `--sample`. */
+  readonly sample: boolean;
+  /** `--temperature` (only with `--sample`, else `null`). */
+  readonly temperature: number | null;
+  /** `--seed` (only with `--sample`, else `null`). */
+  readonly seed: number | null;
+  /** `--template`. */
+  readonly template: string;
+  /** `--fidelity`. */
+  readonly fidelity: string;
+  /** `--dtype`. */
+  readonly dtype: string;
+}
+
+const OPTION_OF: Readonly<Record<keyof ProgressSettings, string>> = {
+  model: '--model',
+  data: '--data',
+  maxNewTokens: '--max-new-tokens',
+  sample: '--sample',
+  temperature: '--temperature',
+  seed: '--seed',
+  template: '--template',
+  fidelity: '--fidelity',
+  dtype: '--dtype',
+};
+
+/** An open progress file. */
+export interface Progress {
+  /** The file. */
+  readonly file: string;
+  /** Finished records by {@link progressKey}. */
+  readonly done: ReadonlyMap<string, EvalRecord>;
+  /** Lines that could not be read (e.g. cut by a crash) and were ignored. */
+  readonly ignoredLines: number;
+  /**
+   * Appends a finished record (one line, written at once).
+   *
+   * @param record The record.
+   */
+  append(record: EvalRecord): void;
+}
+
+/**
+ * The key of a (configuration, instruction) pair in the progress file.
+ *
+ * @param config The configuration.
+ * @param id The instruction's id.
+ * @returns The key.
+ */
+export function progressKey(config: string, id: string): string {
+  return `${config}\u0000${id}`;
+}
+
+/**
+ * Opens (or creates) a progress file and reads what is done.
+ *
+ * @param file The file.
+ * @param settings The run's settings; an existing file must have been made with the same.
+ * @param fresh Discard an existing file.
+ * @returns The progress.
+ * @throws {RuleLMError} When an existing file with records was made with other settings (naming
+ * the option that differs), or is not a progress file.
+ */
+export function openProgress(file: string, settings: ProgressSettings, fresh = false): Progress {
+  mkdirSync(dirname(file), { recursive: true });
+  if (fresh) rmSync(file, { force: true });
+  const done = new Map<string, EvalRecord>();
+  let ignoredLines = 0;
+  if (existsSync(file)) {
+    const text = readFileSync(file, 'utf8');
+    // A line cut by a crash must not swallow the next record.
+    if (text.length > 0 && !text.endsWith('\n')) appendFileSync(file, '\n');
+    const lines = text.split('\n').filter((l) => l.trim().length > 0);
+    let header: { rulelm?: unknown; settings?: Record<string, unknown> } | undefined;
+    try {
+      header = JSON.parse(lines[0] ?? '') as typeof header;
+    } catch {
+      header = undefined;
+    }
+    if (header?.rulelm !== 'eval-progress' || typeof header.settings !== 'object' || header.settings === null) {
+      throw new RuleLMError(`\`--out\`: ${file} is not a rulelm progress file; choose another \`--out\` or pass \`--fresh\` to replace it`, { argument: '--out' });
+    }
+    // A file without records (e.g. the model failed to load) holds nothing to protect.
+    const empty = lines.length === 1;
+    if (empty) writeFileSync(file, `${JSON.stringify({ rulelm: 'eval-progress', version: 1, settings })}\n`);
+    for (const key of empty ? [] : (Object.keys(OPTION_OF) as (keyof ProgressSettings)[])) {
+      const before = header.settings[key] ?? null;
+      const now = settings[key];
+      if (before !== now) {
+        const option = OPTION_OF[key];
+        throw new RuleLMError(
+          `\`${option}\` is ${JSON.stringify(now)}, but ${file} was made with ${JSON.stringify(before)}; pass the same value to resume, another \`--out\`, or \`--fresh\` to start over`,
+          { argument: option },
+        );
+      }
+    }
+    for (const line of lines.slice(1)) {
+      try {
+        const record = JSON.parse(line) as EvalRecord;
+        if (typeof record.config !== 'string' || typeof record.id !== 'string' || !Array.isArray(record.tokens)) throw new Error('not a record');
+        done.set(progressKey(record.config, record.id), record);
+      } catch {
+        ignoredLines++;
+      }
+    }
+  } else {
+    writeFileSync(file, `${JSON.stringify({ rulelm: 'eval-progress', version: 1, settings })}\n`);
+  }
+  return {
+    file,
+    done,
+    ignoredLines,
+    append(record) {
+      appendFileSync(file, `${JSON.stringify(record)}\n`);
+      done.set(progressKey(record.config, record.id), record);
+    },
+  };
+}

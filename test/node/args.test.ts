@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { parseEvalArgs } from '../../src/node/args';
+import { expectRuleLMError } from '../helpers/errors';
+
+const CWD = '/work/somewhere';
+const BASE = ['--model', 'org/some-model', '--data', 'sets/val.jsonl'];
+const parse = (...extra: string[]): ReturnType<typeof parseEvalArgs> => parseEvalArgs([...BASE, ...extra], CWD);
+
+describe('rulelm eval options', () => {
+  it('has defaults for everything but --model and --data', () => {
+    expect(parse()).toEqual({
+      help: false,
+      options: {
+        model: 'org/some-model',
+        data: '/work/somewhere/sets/val.jsonl',
+        configs: ['base', 'preset', 'no-eos', 'no-uniform', 'no-diversity'],
+        limit: undefined,
+        maxNewTokens: 256,
+        seed: 0,
+        sample: false,
+        temperature: 1,
+        template: 'auto',
+        fidelity: 'reference',
+        dtype: 'fp32',
+        out: '/work/somewhere/.cache/eval/some-model-val',
+        fresh: false,
+        quiet: false,
+      },
+    });
+  });
+
+  it('reads every option', () => {
+    const parsed = parse('--configs', 'preset,base', '--limit', '3', '--max-new-tokens', '16', '--sample', '--temperature', '0.7', '--seed', '42', '--template', 'paper', '--fidelity', 'clean', '--dtype', 'q8', '--out', 'out/x', '--fresh', '--quiet');
+    expect(parsed).toEqual({
+      help: false,
+      options: { model: 'org/some-model', data: '/work/somewhere/sets/val.jsonl', configs: ['preset', 'base'], limit: 3, maxNewTokens: 16, seed: 42, sample: true, temperature: 0.7, template: 'paper', fidelity: 'clean', dtype: 'q8', out: '/work/somewhere/out/x', fresh: true, quiet: true },
+    });
+    expect(parseEvalArgs(['--help'])).toEqual({ help: true });
+    expect(parseEvalArgs(['-h', '--limit', 'x'])).toEqual({ help: true });
+  });
+
+  it('records a local model folder by its absolute path', () => {
+    const parsed = parseEvalArgs(['--model', '.', '--data', 'x.jsonl'], process.cwd());
+    expect(parsed.help === false && parsed.options.model).toBe(process.cwd());
+  });
+
+  it('names the option in every validation error', () => {
+    expectRuleLMError(() => parseEvalArgs(['--data', 'd.jsonl'], CWD), '`--model` is required; see `rulelm eval --help`', '--model');
+    expectRuleLMError(() => parseEvalArgs(['--model', ' ', '--data', 'd.jsonl'], CWD), '`--model` is required, but is " "; see `rulelm eval --help`', '--model');
+    expectRuleLMError(() => parseEvalArgs(['--model', 'm'], CWD), '`--data` is required; see `rulelm eval --help`', '--data');
+    expectRuleLMError(() => parse('--configs', 'base,best'), '`--configs` has an unknown configuration "best"; known ones are base, preset, no-eos, no-uniform, no-diversity, preset+start', '--configs');
+    expectRuleLMError(() => parse('--configs', ''), '`--configs` must name at least one configuration (base, preset, no-eos, no-uniform, no-diversity, preset+start), but is ""', '--configs');
+    expectRuleLMError(() => parse('--limit', '0'), '`--limit` must be a positive integer, but is 0', '--limit');
+    expectRuleLMError(() => parse('--limit', '2.5'), '`--limit` must be a positive integer, but is 2.5', '--limit');
+    expectRuleLMError(() => parse('--max-new-tokens=-3'), '`--max-new-tokens` must be a positive integer, but is -3', '--max-new-tokens');
+    expectRuleLMError(() => parse('--max-new-tokens', 'lots'), '`--max-new-tokens` must be a positive integer, but is lots', '--max-new-tokens');
+    expectRuleLMError(() => parse('--seed', '-1', '--sample'), '`--seed` needs a value; write one that starts with a dash as `--seed=-...`; see `rulelm eval --help`', '--seed');
+    expectRuleLMError(() => parse('--seed=-1'), '`--seed` must be a non-negative integer, but is -1', '--seed');
+    expectRuleLMError(() => parse('--seed', ''), '`--seed` must be a non-negative integer, but is ""', '--seed');
+    expectRuleLMError(() => parse('--temperature', '0.5'), '`--temperature` needs `--sample` (decoding is greedy otherwise)', '--temperature');
+    expectRuleLMError(() => parse('--sample', '--temperature', '0'), '`--temperature` must be a number greater than 0, but is 0', '--temperature');
+    expectRuleLMError(() => parse('--sample', '--temperature', 'hot'), '`--temperature` must be a number greater than 0, but is hot', '--temperature');
+    expectRuleLMError(() => parse('--template', 'chatml'), '`--template` must be one of auto, paper, chat, but is chatml', '--template');
+    expectRuleLMError(() => parse('--fidelity', 'exact'), '`--fidelity` must be one of reference, clean, but is exact', '--fidelity');
+    expectRuleLMError(() => parse('--dtype', 'fp64'), '`--dtype` must be one of auto, fp32, fp16, q8, int8, uint8, q4, bnb4, q4f16, but is fp64', '--dtype');
+    expectRuleLMError(() => parse('--out', ''), '`--out` must be a folder, but is ""', '--out');
+  });
+
+  it('names unknown options, missing values and stray arguments', () => {
+    expectRuleLMError(() => parse('--max-tokens', '5'), 'unknown option `--max-tokens`; see `rulelm eval --help`', '--max-tokens');
+    expectRuleLMError(() => parse('--limit'), '`--limit` needs a value; see `rulelm eval --help`', '--limit');
+    expectRuleLMError(() => parse('--sample=yes'), '`--sample` does not take a value; see `rulelm eval --help`', '--sample');
+    expectRuleLMError(() => parse('extra'), 'unexpected argument: extra; see `rulelm eval --help`', 'argv');
+  });
+});

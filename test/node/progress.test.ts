@@ -1,0 +1,62 @@
+import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { ProgressSettings } from '../../src/node/progress';
+import { openProgress, progressKey } from '../../src/node/progress';
+import { expectRuleLMError } from '../helpers/errors';
+
+const SETTINGS: ProgressSettings = { model: '/m', data: '/d.jsonl', maxNewTokens: 8, sample: false, temperature: null, seed: null, template: 'auto', fidelity: 'reference', dtype: 'fp32' };
+const RECORD = { config: 'base', id: '1', hash: 'h', tokens: [1, 2], finish: 'limit' as const, text: 'ab', promptTokens: 3, ms: 1 };
+const file = (): string => join(mkdtempSync(join(tmpdir(), 'rulelm-progress-')), 'out', 'progress.jsonl');
+
+describe('progress file', () => {
+  it('writes a header, appends records and reads them back', () => {
+    const path = file();
+    const first = openProgress(path, SETTINGS);
+    expect(first.done.size).toBe(0);
+    first.append(RECORD);
+    first.append({ ...RECORD, config: 'preset' });
+    const lines = readFileSync(path, 'utf8').trim().split('\n');
+    expect(JSON.parse(lines[0] as string)).toEqual({ rulelm: 'eval-progress', version: 1, settings: SETTINGS });
+    expect(lines).toHaveLength(3);
+    const second = openProgress(path, SETTINGS);
+    expect([...second.done.keys()]).toEqual([progressKey('base', '1'), progressKey('preset', '1')]);
+    expect(second.done.get(progressKey('base', '1'))).toEqual(RECORD);
+    expect(second.ignoredLines).toBe(0);
+  });
+
+  it('ignores a line cut by a crash and keeps the next record whole', () => {
+    const path = file();
+    openProgress(path, SETTINGS).append(RECORD);
+    appendFileSync(path, '{"config":"preset","id":"1","tok');
+    const resumed = openProgress(path, SETTINGS);
+    expect(resumed.ignoredLines).toBe(1);
+    resumed.append({ ...RECORD, id: '2' });
+    const again = openProgress(path, SETTINGS);
+    expect(again.ignoredLines).toBe(1);
+    expect([...again.done.keys()]).toEqual([progressKey('base', '1'), progressKey('base', '2')]);
+  });
+
+  it('refuses to resume with other settings, naming the option', () => {
+    const path = file();
+    openProgress(path, SETTINGS);
+    // Without records (e.g. the model failed to load), other settings simply take over.
+    openProgress(path, { ...SETTINGS, model: '/other' });
+    openProgress(path, SETTINGS).append(RECORD);
+    expectRuleLMError(
+      () => openProgress(path, { ...SETTINGS, maxNewTokens: 16 }),
+      `\`--max-new-tokens\` is 16, but ${path} was made with 8; pass the same value to resume, another \`--out\`, or \`--fresh\` to start over`,
+      '--max-new-tokens',
+    );
+    expectRuleLMError(() => openProgress(path, { ...SETTINGS, sample: true, seed: 1, temperature: 1 }), `\`--sample\` is true, but ${path} was made with false; pass the same value to resume, another \`--out\`, or \`--fresh\` to start over`, '--sample');
+    expect(openProgress(path, { ...SETTINGS, maxNewTokens: 16 }, true).done.size).toBe(0); // --fresh
+  });
+
+  it('refuses a file that is not a progress file', () => {
+    const path = file();
+    openProgress(path, SETTINGS);
+    writeFileSync(path, 'hello\n');
+    expectRuleLMError(() => openProgress(path, SETTINGS), `\`--out\`: ${path} is not a rulelm progress file; choose another \`--out\` or pass \`--fresh\` to replace it`, '--out');
+  });
+});

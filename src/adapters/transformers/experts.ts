@@ -106,21 +106,62 @@ function vocabularyKey(tokenizer: ExpertTokenizerLike): string {
   return `${entries.length}:${hash}`;
 }
 
-// Writes log_softmax(source[offset .. offset + width)) into target.
-function logSoftmaxInto(source: Float32Array, offset: number, width: number, target: Float64Array): void {
+// The hot loops live in small top-level functions over typed arrays, which V8 optimizes far
+// better than loops inside the long async generation function.
+
+// An expert's logits for the last position of each row, without copying: transformers.js
+// returns [batch, positions, vocab] (one position after the first step).
+function lastPosition(tensor: unknown, batch: number, index: number): { readonly data: Float32Array; readonly vocab: number; rowStart(b: number): number } {
+  const t = tensor as { dims: number[]; data: unknown; type?: string; to?(type: string): { dims: number[]; data: unknown } };
+  const float = t.data instanceof Float32Array ? t : t.to?.('float32');
+  const dims = float?.dims ?? [];
+  if (!(float?.data instanceof Float32Array) || dims.length !== 3 || dims[0] !== batch) {
+    throw new RuleLMError(`expert ${index} returned logits of shape ${JSON.stringify(dims)}, not [${batch}, positions, vocab]`, { argument: `experts[${index}].model` });
+  }
+  const [, positions, vocab] = dims as [number, number, number];
+  return { data: float.data, vocab, rowStart: (b: number) => (b * positions + positions - 1) * vocab };
+}
+
+// Largest score of source[offset .. offset + width).
+function maxAt(source: Float32Array, offset: number, width: number): number {
   let max = -Infinity;
-  for (let j = 0; j < width; j++) if ((source[offset + j] as number) > max) max = source[offset + j] as number;
+  for (let j = 0; j < width; j++) {
+    const x = source[offset + j] as number;
+    if (x > max) max = x;
+  }
+  return max;
+}
+
+// log-sum-exp of source[offset .. offset + width), given its max.
+function logSumExpAt(source: Float32Array, offset: number, width: number, max: number): number {
+  if (max === -Infinity || max === Infinity) return max;
   let sum = 0;
   for (let j = 0; j < width; j++) sum += Math.exp((source[offset + j] as number) - max);
-  const shift = max + Math.log(sum);
-  for (let j = 0; j < width; j++) target[j] = (source[offset + j] as number) - shift;
+  return max + Math.log(sum);
+}
+
+// target = (assign ? 0 : target) + weight * (source - shift), i.e. adds weight * log_softmax;
+// a token masked by this expert (-Infinity) is masked in the result, whatever the weight's sign.
+function addLogProbs(target: Float32Array, source: Float32Array, offset: number, width: number, weight: number, shift: number, assign: boolean): void {
+  for (let j = 0; j < width; j++) {
+    const x = source[offset + j] as number;
+    if (x === -Infinity) target[j] = -Infinity;
+    else target[j] = (assign ? 0 : (target[j] as number)) + weight * (x - shift);
+  }
+}
+
+// The plausibility cut: -Infinity wherever the deciding expert's score is below the threshold.
+function maskBelow(target: Float32Array, source: Float32Array, offset: number, width: number, threshold: number): void {
+  for (let j = 0; j < width; j++) if ((source[offset + j] as number) < threshold) target[j] = -Infinity;
 }
 
 /**
  * Generates from several transformers.js causal LMs at once as a product of experts:
  * per step, `score = sum of weight_i * log_softmax(logits_i)` (negative weights allowed), then
  * the plausibility cut (if any), then the rulelm `processor` (if any), then decoding (greedy,
- * or sampling with temperature, top-k and top-p from a seeded source). Each model keeps its own
+ * or sampling with temperature, top-k and top-p from a seeded source). The processor sees the
+ * exact scores; without one, the loop skips the normalizers (a constant per row, which changes
+ * no decoding decision). Each model keeps its own
  * KV cache; the models' forward passes of a step are issued together so independent models can
  * overlap where the backend allows.
  *
@@ -208,8 +249,6 @@ export async function generateWithExperts(options: ExpertsGenerationOptions): Pr
   const sequences: Sequence[] = [];
   let vocabSize = 0;
   let combined = new Float32Array(0);
-  let logProbs = new Float64Array(0);
-  let sum = new Float64Array(0);
   const generated: number[][] = rowsIds.map(() => []);
   const finish: (FinishReason | undefined)[] = rowsIds.map(() => undefined);
   const maxStop = Math.max(0, ...stop.map((s) => s.length));
@@ -231,20 +270,15 @@ export async function generateWithExperts(options: ExpertsGenerationOptions): Pr
         }),
       );
       abort();
-      const logits = outputs.map((o, i) => {
-        const t = (o.logits as { slice(...a: unknown[]): { to(t: string): { dims: number[]; data: Float32Array } } }).slice(null, -1, null).to('float32');
-        if (t.dims.length !== 2 || t.dims[0] !== batch) throw new RuleLMError(`expert ${i} returned logits of shape ${JSON.stringify(t.dims)}`, { argument: `experts[${i}].model` });
-        return t;
-      });
+      // Each expert's last-position scores, read in place: row b starts at rowStart(b).
+      const logits = outputs.map((o, i) => lastPosition(o.logits, batch, i));
       if (step === 0) {
-        const sizes = logits.map((t) => t.dims[1] as number);
+        const sizes = logits.map((t) => t.vocab);
         if (!truncateVocabulary && sizes.some((s) => s !== sizes[0])) {
           throw new RuleLMError(`the experts' vocabularies differ in size (${sizes.join(', ')}); pass \`truncateVocabulary: true\` to use the common ${Math.min(...sizes)} ids`, { argument: 'experts' });
         }
         vocabSize = Math.min(...sizes);
         combined = new Float32Array(vocabSize);
-        logProbs = new Float64Array(vocabSize);
-        sum = new Float64Array(vocabSize);
         if (processor !== undefined) for (const r of rowsIds) sequences.push(startSequence(processor, { prompt: r, vocabSize, capacity: r.length + maxNewTokens }));
       }
       const chosen: bigint[][] = [];
@@ -253,25 +287,26 @@ export async function generateWithExperts(options: ExpertsGenerationOptions): Pr
           chosen.push([BigInt(padId)]);
           continue;
         }
-        sum.fill(0);
+        let assigned = false;
+        let cut = -Infinity;
         for (let i = 0; i < logits.length; i++) {
           const t = logits[i]!;
-          logSoftmaxInto(t.data, b * (t.dims[1] as number), vocabSize, logProbs);
+          const offset = t.rowStart(b);
+          const max = maxAt(t.data, offset, vocabSize);
+          if (plausibility !== undefined && plausibility.expert === i) cut = max + Math.log(plausibility.alpha);
           const w = states[i]!.weight;
-          if (plausibility !== undefined && plausibility.expert === i) {
-            let max = -Infinity;
-            for (let j = 0; j < vocabSize; j++) if ((logProbs[j] as number) > max) max = logProbs[j] as number;
-            const cut = max + Math.log(plausibility.alpha);
-            for (let j = 0; j < vocabSize; j++) if ((logProbs[j] as number) < cut) sum[j] = -Infinity;
-          }
           if (w === 0) continue;
-          for (let j = 0; j < vocabSize; j++) {
-            const x = logProbs[j] as number;
-            // A token masked by one expert stays masked, whatever the sign of its weight.
-            sum[j] = x === -Infinity ? -Infinity : (sum[j] as number) + w * x;
-          }
+          // Without a processor nobody sees the scores but the decoder, which a per-row constant
+          // does not change: the max stands in for the normalizer and the exp pass is skipped.
+          const shift = processor === undefined ? max : logSumExpAt(t.data, offset, vocabSize, max);
+          addLogProbs(combined, t.data, offset, vocabSize, w, shift, !assigned);
+          assigned = true;
         }
-        for (let j = 0; j < vocabSize; j++) combined[j] = sum[j] as number;
+        if (!assigned) combined.fill(0);
+        if (plausibility !== undefined) {
+          const t = logits[plausibility.expert]!;
+          maskBelow(combined, t.data, t.rowStart(b), vocabSize, cut);
+        }
         sequences[b]?.process(combined);
         const token = pickToken(combined, decoding, random);
         if (token < 0) throw new RuleLMError(`every token is masked in row ${b} at step ${step}`, { argument: 'experts' });

@@ -139,6 +139,27 @@ export function logitsProcessor(processor: AnyProcessor, options: LogitsProcesso
     return { history, state, offset };
   };
 
+  // Runs each member of the processor on its own and reports what it changed (debug path).
+  const traceRow = (scores: Float32Array, row: Row, generation: number, batchIndex: number): void => {
+    const report = trace as (event: TraceEvent) => void;
+    const members: readonly AnyProcessor[] = processor.kind === 'chain' ? (processor as unknown as { processors: AnyProcessor[] }).processors : [processor];
+    const states: readonly unknown[] = processor.kind === 'chain' ? (row.state as unknown[]) : [row.state];
+    if (before === undefined || before.length !== scores.length) before = new Float32Array(scores.length);
+    const copy = before;
+    for (let index = 0; index < members.length; index++) {
+      const member = members[index] as AnyProcessor;
+      copy.set(scores);
+      member.process(scores, states[index], row.history, 1);
+      const changes: { token: number; delta: number }[] = [];
+      for (let j = 0; j < scores.length; j++) {
+        const a = copy[j] as number;
+        const z = scores[j] as number;
+        if (a !== z && !(Number.isNaN(a) && Number.isNaN(z))) changes.push({ token: j, delta: z - a });
+      }
+      report({ generation, batchIndex, step: row.history.responseLength, processorIndex: index, kind: member.kind, changes });
+    }
+  };
+
   const run = (inputIds: readonly (readonly bigint[])[], logits: { readonly dims: readonly number[]; readonly data: unknown }): unknown => {
     const [batch, width] = logits.dims as [number, number];
     const data = logits.data;
@@ -149,7 +170,9 @@ export function logitsProcessor(processor: AnyProcessor, options: LogitsProcesso
     }
     let generation = generations.get(inputIds);
     if (generation === undefined) {
-      generation = { number: started++, rows: inputIds.map((ids, b) => startRow(ids, b, width)) };
+      const rows: Row[] = [];
+      for (let b = 0; b < batch; b++) rows.push(startRow(inputIds[b] as readonly bigint[], b, width));
+      generation = { number: started++, rows };
       generations.set(inputIds, generation);
     }
     for (let b = 0; b < batch; b++) {
@@ -167,27 +190,10 @@ export function logitsProcessor(processor: AnyProcessor, options: LogitsProcesso
         for (let i = known; i < ids.length; i++) history.push(tokenAt(ids, i, b, width));
         processor.update(row.state, history, known - row.offset);
       }
-      const scores = data.subarray(b * width, (b + 1) * width);
-      if (trace === undefined) {
-        processor.process(scores, row.state, history, 1);
-        continue;
-      }
-      const members: AnyProcessor[] = processor.kind === 'chain' ? [...(processor as unknown as { processors: AnyProcessor[] }).processors] : [processor];
-      const states: unknown[] = processor.kind === 'chain' ? (row.state as unknown[]) : [row.state];
-      before ??= new Float32Array(width);
-      if (before.length !== width) before = new Float32Array(width);
-      members.forEach((member, index) => {
-        const copy = before as Float32Array;
-        copy.set(scores);
-        member.process(scores, states[index], history, 1);
-        const changes: { token: number; delta: number }[] = [];
-        for (let j = 0; j < width; j++) {
-          const a = copy[j] as number;
-          const z = scores[j] as number;
-          if (a !== z && !(Number.isNaN(a) && Number.isNaN(z))) changes.push({ token: j, delta: z - a });
-        }
-        trace({ generation: generation.number, batchIndex: b, step: history.responseLength, processorIndex: index, kind: member.kind, changes });
-      });
+      // One row needs no view; a batch row does (a small object per row and step).
+      const scores = batch === 1 ? data : data.subarray(b * width, (b + 1) * width);
+      if (trace === undefined) processor.process(scores, row.state, history, 1);
+      else traceRow(scores, row, generation.number, b);
     }
     return logits;
   };

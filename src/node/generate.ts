@@ -5,7 +5,7 @@
 import type { PreTrainedModel, PreTrainedTokenizer } from '@huggingface/transformers';
 import type { CausalLMLike, ExpertTokenizerLike } from '../adapters/transformers/index';
 import type { FinishReason } from '../eval/metrics';
-import type { EvalRecord } from '../eval/results';
+import type { EvalRecord, EvalSettings } from '../eval/results';
 import { AutoModelForCausalLM, AutoTokenizer, env } from '@huggingface/transformers';
 import { existsSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
@@ -71,21 +71,8 @@ export async function loadModel(spec: string, dtype: string, template: 'auto' | 
   return { model, tokenizer, source: local ? `local folder ${folder}` : `hub model ${spec}`, eosTokenIds: info.eosTokenIds, contextLength: context, template: formatted.template, turnMarkers };
 }
 
-/** How to generate. */
-export interface GenerationSettings {
-  /** Token limit per response. */
-  readonly maxNewTokens: number;
-  /** Sample instead of greedy decoding. */
-  readonly sample: boolean;
-  /** Sampling temperature. */
-  readonly temperature: number;
-  /** Sampler seed (the item's index is added). */
-  readonly seed: number;
-  /** The prompt template. */
-  readonly template: 'auto' | 'paper' | 'chat';
-  /** The preset's fidelity. */
-  readonly fidelity: 'reference' | 'clean';
-}
+/** How to generate: the generation part of the evaluation's settings. */
+export type GenerationSettings = Pick<EvalSettings, 'maxNewTokens' | 'sample' | 'temperature' | 'seed' | 'template' | 'fidelity'>;
 
 /** Generates the response of one configuration to one instruction. */
 export type Generate = (instruction: string, index: number) => Promise<Omit<EvalRecord, 'config' | 'id' | 'hash'>>;

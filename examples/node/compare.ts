@@ -33,7 +33,7 @@ for (const instruction of instructions) {
   const inputs = tokenizer(prompt.text);
   const promptLength = inputs.input_ids.dims[1] as number;
   console.log(`=== ${JSON.stringify(instruction)}`);
-  for (const [label, processor] of [['base', undefined], ['base + rules', logitsProcessor(rules, { model })]] as const) {
+  for (const [label, processor] of [['base', undefined], ['base + rules', logitsProcessor(rules, { model, tokenizer })]] as const) {
     process.stdout.write(`--- ${label}:\n`);
     const streamer = new TextStreamer(tokenizer, { skip_prompt: true, callback_function: (text: string) => process.stdout.write(text) });
     const started = performance.now();

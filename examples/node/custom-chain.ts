@@ -18,7 +18,7 @@ const rules = chain(
   endOfSequenceRamp({ eosTokenIds: modelInfo(model).eosTokenIds, maxBias: 10, rampLength: 80 }),
 );
 const inputs = tokenizer('Once upon a time');
-for (const [label, processor] of [['plain', undefined], ['custom chain', logitsProcessor(rules, { model })]] as const) {
+for (const [label, processor] of [['plain', undefined], ['custom chain', logitsProcessor(rules, { model, tokenizer })]] as const) {
   const output = (await model.generate({ ...inputs, max_new_tokens: 120, do_sample: false, ...(processor ? { logits_processor: processor } : {}) })) as { tolist(): bigint[][] };
   console.log(`--- ${label}:\n${tokenizer.decode(output.tolist()[0] as bigint[], { skip_special_tokens: true })}\n`);
 }

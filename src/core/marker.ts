@@ -1,7 +1,7 @@
 import type { ReadonlyTokenHistory } from './history';
 import type { AnchorSpec } from '../spec/types';
 import { RuleLMError } from './errors';
-import { assertOneOf, toTokenIds } from './validate';
+import { assertIdsInVocabulary, assertOneOf, toTokenIds } from './validate';
 
 /**
  * Where a processor starts counting in a sequence.
@@ -10,7 +10,8 @@ import { assertOneOf, toTokenIds } from './validate';
  * - `"sequence"`: from the first prompt token;
  * - `{ after: ids }`: from just after the **last** occurrence of the token sequence `ids`
  *   (found incrementally, in the prompt or the response); before any occurrence, from
- *   `fallback` (`"sequence"` by default).
+ *   `fallback`: by default the response start for processors that count response positions
+ *   (`endOfSequenceRamp`, `positionBias`) and the sequence start for `repetitionPenalty`.
  */
 export type Anchor =
   | 'response'
@@ -25,6 +26,8 @@ export interface ResolvedAnchor {
   readonly marker: Int32Array;
   /** Where counting starts before a marker occurs (or always, for plain anchors). */
   readonly base: 'response' | 'sequence';
+  /** The option's name, for error messages. */
+  readonly argument: string;
 }
 
 /**
@@ -32,13 +35,14 @@ export interface ResolvedAnchor {
  *
  * @param argument The option's name.
  * @param value The option.
+ * @param fallbackDefault The default `fallback` of a marker anchor.
  * @returns The validated anchor.
  * @throws {RuleLMError} On anything but `"response"`, `"sequence"` or `{ after, fallback? }`.
  */
-export function resolveAnchor(argument: string, value: unknown): ResolvedAnchor {
-  if (value === 'response' || value === 'sequence') return { marker: new Int32Array(0), base: value, spec: value };
+export function resolveAnchor(argument: string, value: unknown, fallbackDefault: 'response' | 'sequence'): ResolvedAnchor {
+  if (value === 'response' || value === 'sequence') return { marker: new Int32Array(0), base: value, spec: value, argument };
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
-    const { after, fallback = 'sequence', ...rest } = value as { after?: unknown; fallback?: unknown };
+    const { after, fallback = fallbackDefault, ...rest } = value as { after?: unknown; fallback?: unknown };
     const unknown = Object.keys(rest);
     if (unknown.length > 0) {
       throw new RuleLMError(`\`${argument}\` has an unknown option ${JSON.stringify(unknown[0])}; known options are \`after\`, \`fallback\``, {
@@ -47,7 +51,7 @@ export function resolveAnchor(argument: string, value: unknown): ResolvedAnchor 
     }
     assertOneOf(`${argument}.fallback`, fallback, ['response', 'sequence'] as const);
     const marker = toTokenIds(`${argument}.after`, after);
-    return { marker, base: fallback, spec: { after: [...marker], fallback } };
+    return { marker, base: fallback, spec: { after: [...marker], fallback }, argument };
   }
   throw new RuleLMError(
     `\`${argument}\` must be "response", "sequence" or { after: tokenIds }, but is ${JSON.stringify(value) ?? String(value)}`,
@@ -56,13 +60,16 @@ export function resolveAnchor(argument: string, value: unknown): ResolvedAnchor 
 }
 
 /**
- * The start position of an anchor before any marker is seen.
+ * The start position of an anchor before any marker is seen; checks the marker's ids against
+ * the sequence's vocabulary (called when a sequence starts).
  *
  * @param anchor The anchor.
  * @param history The sequence.
  * @returns The prompt length for `"response"`, else 0.
+ * @throws {RuleLMError} When a marker id is outside the vocabulary.
  */
 export function anchorBase(anchor: ResolvedAnchor, history: ReadonlyTokenHistory): number {
+  assertIdsInVocabulary(`${anchor.argument}.after`, anchor.marker, history.vocabSize);
   return anchor.base === 'response' ? history.promptLength : 0;
 }
 

@@ -87,7 +87,8 @@ export function argmax(row: Float32Array): number {
 
 /**
  * Picks the next token from a row of scores: the argmax, or a sample after temperature, top-k
- * and top-p (in that order, as HF transformers applies them). Does not change `row`.
+ * and top-p (in that order, as HF transformers applies them). Does not change `row`. Tokens
+ * scored `+Infinity` take all the probability (one is picked uniformly among them).
  *
  * @param row Scores (logits or log-probabilities).
  * @param decoding Validated decoding options.
@@ -101,6 +102,12 @@ export function pickToken(row: Float32Array, decoding: Decoding, random: RandomS
   for (let i = 0; i < row.length; i++) if ((row[i] as number) > -Infinity) candidates.push(i);
   if (candidates.length === 0) return -1;
   candidates.sort((a, b) => (row[b] as number) - (row[a] as number) || a - b);
+  // +Infinity scores take all the mass: pick uniformly among them.
+  if (row[candidates[0] as number] === Infinity) {
+    let forced = 1;
+    while (forced < candidates.length && row[candidates[forced] as number] === Infinity) forced++;
+    return candidates[Math.min(forced - 1, Math.floor(random() * forced))] as number;
+  }
   const kept = topK > 0 ? candidates.slice(0, topK) : candidates;
   const max = (row[kept[0] as number] as number) / temperature;
   const weights = kept.map((id) => Math.exp((row[id] as number) / temperature - max));

@@ -88,7 +88,7 @@ export type Generate = (instruction: string, index: number) => Promise<Omit<Eval
 export function createGenerator(loaded: LoadedModel, rules: string | undefined, settings: GenerationSettings): Generate {
   const { model, tokenizer, eosTokenIds, contextLength } = loaded;
   const preset = rules === undefined ? undefined : hewitt2024ForModel(model, tokenizer, { rules, fidelity: settings.fidelity, template: settings.template });
-  const processor = preset === undefined ? undefined : logitsProcessor(preset, { model });
+  const processor = preset === undefined ? undefined : logitsProcessor(preset, { model, tokenizer });
   const eos = new Set(eosTokenIds);
   return async (instruction, index) => {
     const prompt = formatPrompt(tokenizer, instruction, { template: settings.template }).text;

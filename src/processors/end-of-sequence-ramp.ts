@@ -13,7 +13,8 @@ export interface EndOfSequenceRampOptions {
   /**
    * The ramp's shape. `"linear"` (default): `bias = maxBias * t / rampLength` for
    * `t < rampLength`. `"exponential"`: HF transformers' `ExponentialDecayLengthPenalty`: once
-   * `t > start`, `score += |score| * (factor ** (t - start) - 1)`.
+   * `t > start`, `score += |score| * (factor ** (t - start) - 1)`; once `factor ** (t - start)`
+   * overflows, the score becomes `+Infinity` (EOS is forced) rather than `NaN`.
    */
   readonly shape?: 'linear' | 'exponential';
   /** Linear: the bias reached at `t = rampLength`. Default 15 (the paper's 3 * 5). */
@@ -86,7 +87,7 @@ export /* @__NO_SIDE_EFFECTS__ */ function endOfSequenceRamp(options: EndOfSeque
     throw new RuleLMError(`\`${other}\` does not apply to the ${shape} shape; remove it or set \`shape\``, { argument: other });
   }
   if (shape === 'exponential') assertPositive('factor', factor);
-  const anchor: ResolvedAnchor = resolveAnchor('countFrom', countFrom);
+  const anchor: ResolvedAnchor = resolveAnchor('countFrom', countFrom, 'response');
   const count = ids.length;
 
   const linear = (t: number): number => {
@@ -124,7 +125,9 @@ export /* @__NO_SIDE_EFFECTS__ */ function endOfSequenceRamp(options: EndOfSeque
       for (let i = 0; i < count; i++) {
         const id = ids[i] as number;
         const score = row[id] as number;
-        if (Number.isFinite(score)) row[id] = score + Math.abs(score) * scale;
+        if (!Number.isFinite(score)) continue;
+        // Once the factor overflows, EOS wins outright (HF would give NaN for a score of 0).
+        row[id] = Number.isFinite(scale) ? score + Math.abs(score) * scale : growth > 1 ? Infinity : score;
       }
     },
   };

@@ -10,7 +10,11 @@ import { assertFinite, assertIdsInVocabulary, assertNonNegativeInteger, assertOp
 export interface PositionBiasEntry {
   /** The response position `t` (0 = the first generated token). */
   readonly at: number;
-  /** The biases: pairs, or a `Float32Array` with one bias per vocabulary id. */
+  /**
+   * The biases: pairs, or a `Float32Array` with one bias per vocabulary id (it may be shorter
+   * than the row, as when a model pads its vocabulary beyond the tokenizer's: ids past its end
+   * get nothing).
+   */
   readonly biases: readonly { readonly token: number; readonly bias: number }[] | Float32Array;
 }
 
@@ -33,6 +37,9 @@ export interface PositionBias extends LogitsProcessor<'position-bias', PositionB
   /** The positions that carry biases, increasing. */
   readonly positions: readonly number[];
 }
+
+/** The largest position a bias may be given at. */
+const MAX_POSITION = 0x7fffffff;
 
 interface Compiled {
   readonly ids: Int32Array | undefined;
@@ -57,18 +64,19 @@ export /* @__NO_SIDE_EFFECTS__ */ function positionBias(options: PositionBiasOpt
   assertOptions('options', options, ['positions', 'countFrom']);
   const { positions, countFrom = 'response' } = options;
   if (!Array.isArray(positions) || positions.length === 0) fail('positions', 'a non-empty array of { at, biases }', positions);
-  const anchor: ResolvedAnchor = resolveAnchor('countFrom', countFrom);
-  const table: (Compiled | undefined)[] = [];
+  const anchor: ResolvedAnchor = resolveAnchor('countFrom', countFrom, 'response');
+  const table = new Map<number, Compiled>();
   positions.forEach((entry: unknown, i) => {
     const argument = `positions[${i}]`;
     assertOptions(argument, entry, ['at', 'biases']);
     const { at, biases } = entry as PositionBiasEntry;
     assertNonNegativeInteger(`${argument}.at`, at);
-    if (table[at] !== undefined) throw new RuleLMError(`\`${argument}.at\` repeats position ${at}; give each position once`, { argument: `${argument}.at` });
+    if (at > MAX_POSITION) fail(`${argument}.at`, `a position of at most ${MAX_POSITION}`, at);
+    if (table.has(at)) throw new RuleLMError(`\`${argument}.at\` repeats position ${at}; give each position once`, { argument: `${argument}.at` });
     if (biases instanceof Float32Array) {
       if (biases.length === 0) fail(`${argument}.biases`, 'a non-empty Float32Array', biases);
       biases.forEach((b, id) => assertFinite(`${argument}.biases[${id}]`, b));
-      table[at] = { ids: undefined, values: biases.slice() };
+      table.set(at, { ids: undefined, values: biases.slice() });
       return;
     }
     if (!Array.isArray(biases) || biases.length === 0) fail(`${argument}.biases`, 'a non-empty array of { token, bias } or a Float32Array', biases);
@@ -80,16 +88,16 @@ export /* @__NO_SIDE_EFFECTS__ */ function positionBias(options: PositionBiasOpt
         return (b as { token: unknown }).token;
       }),
     );
-    table[at] = { ids, values: Float32Array.from(biases.map((b) => (b as { bias: number }).bias)) };
+    table.set(at, { ids, values: Float32Array.from(biases.map((b) => (b as { bias: number }).bias)) });
   });
-  const used = table.flatMap((c, at) => (c === undefined ? [] : [at]));
+  const used = [...table.keys()].sort((a, b) => a - b);
 
   return {
     kind: 'position-bias',
     toJSON: (): ProcessorSpec => ({
       kind: 'position-bias',
       positions: used.map((at) => {
-        const { ids, values } = table[at] as Compiled;
+        const { ids, values } = table.get(at) as Compiled;
         return { at, biases: ids === undefined ? Array.from(values) : Array.from(ids, (token, i) => ({ token, bias: values[i] as number })) };
       }),
       countFrom: anchor.spec,
@@ -98,10 +106,10 @@ export /* @__NO_SIDE_EFFECTS__ */ function positionBias(options: PositionBiasOpt
     positions: used,
     createState(history: ReadonlyTokenHistory): PositionBiasState {
       for (const at of used) {
-        const c = table[at] as Compiled;
+        const c = table.get(at) as Compiled;
         if (c.ids === undefined) {
-          if (c.values.length !== history.vocabSize) {
-            throw new RuleLMError(`\`positions\` has a dense vector of length ${c.values.length} at t = ${at}, but the vocabulary has ${history.vocabSize} ids`, {
+          if (c.values.length > history.vocabSize) {
+            throw new RuleLMError(`\`positions\` has a dense vector of length ${c.values.length} at t = ${at}, longer than the vocabulary of ${history.vocabSize} ids`, {
               argument: 'positions',
             });
           }
@@ -114,7 +122,7 @@ export /* @__NO_SIDE_EFFECTS__ */ function positionBias(options: PositionBiasOpt
     },
     process(row: Float32Array, state: PositionBiasState, history: ReadonlyTokenHistory, weight: number): void {
       const t = history.length - state.start;
-      const c = t >= 0 ? table[t] : undefined;
+      const c = t >= 0 ? table.get(t) : undefined;
       if (c === undefined) return;
       const { ids, values } = c;
       if (ids === undefined) for (let id = 0; id < values.length; id++) row[id]! += weight * (values[id] as number);

@@ -105,7 +105,7 @@ export /* @__NO_SIDE_EFFECTS__ */ function repetitionPenalty(options: Repetition
   assertOneOf('mode', mode, ['presence', 'frequency', 'multiplicative'] as const);
   if (mode === 'multiplicative') assertPositive('penalty', penalty);
   else assertFinite('penalty', penalty);
-  const anchor: ResolvedAnchor = resolveAnchor('scope', scope);
+  const anchor: ResolvedAnchor = resolveAnchor('scope', scope, 'sequence');
   if (window !== undefined) assertPositiveInteger('window', window);
   const exemptIds = exempt === undefined ? undefined : toTokenIds('exempt', exempt, { allowEmpty: true });
   const marker = anchor.marker;

@@ -53,7 +53,7 @@ const processorSchema: GenericSchema<unknown, ProcessorSpec> = v.lazy(() =>
     }),
     v.strictObject({
       kind: v.literal('position-bias'),
-      positions: v.pipe(v.array(v.strictObject({ at: finite, biases: v.union([v.pipe(v.array(v.strictObject({ token: id, bias: finite })), v.maxLength(MAX_LIST)), v.pipe(v.array(finite), v.maxLength(MAX_LIST))]) })), v.maxLength(4096)),
+      positions: v.pipe(v.array(v.strictObject({ at: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(0x7fffffff)), biases: v.union([v.pipe(v.array(v.strictObject({ token: id, bias: finite })), v.maxLength(MAX_LIST)), v.pipe(v.array(finite), v.maxLength(MAX_LIST))]) })), v.maxLength(4096)),
       countFrom: anchor,
     }),
     v.strictObject({
@@ -205,8 +205,15 @@ export function parseSpec(input: unknown, options: ParseSpecOptions = {}): AnyPr
       throw new RuleLMError(`\`spec\` is not valid JSON: ${(error as Error).message}`, { argument: 'spec', cause: error });
     }
   }
-  checkKeys(value, 'spec', 0, { left: maxSize });
-  const result = v.safeParse(documentSchema, value);
+  let result: ReturnType<typeof v.safeParse<typeof documentSchema>>;
+  try {
+    checkKeys(value, 'spec', 0, { left: maxSize });
+    result = v.safeParse(documentSchema, value);
+  } catch (error) {
+    // A getter or Proxy in a hand-made value can throw anything; report it as ours.
+    if (RuleLMError.isInstance(error)) throw error;
+    throw new RuleLMError(`\`spec\` could not be read: ${error instanceof Error ? error.message : String(error)}`, { argument: 'spec', cause: error });
+  }
   if (!result.success) {
     const issue = result.issues[0];
     const where = issuePath(issue);

@@ -11,41 +11,42 @@ const history = (prompt: number[], response: number[] = []): TokenHistory => {
 
 describe('resolveAnchor', () => {
   it('accepts the plain anchors', () => {
-    expect(resolveAnchor('countFrom', 'response')).toEqual({ marker: new Int32Array(0), base: 'response', spec: 'response' });
-    expect(resolveAnchor('countFrom', 'sequence')).toEqual({ marker: new Int32Array(0), base: 'sequence', spec: 'sequence' });
+    expect(resolveAnchor('countFrom', 'response', 'sequence')).toEqual({ marker: new Int32Array(0), base: 'response', spec: 'response', argument: 'countFrom' });
+    expect(resolveAnchor('countFrom', 'sequence', 'sequence')).toEqual({ marker: new Int32Array(0), base: 'sequence', spec: 'sequence', argument: 'countFrom' });
   });
 
   it('accepts a marker, with "sequence" as the default fallback', () => {
-    expect(resolveAnchor('countFrom', { after: [4, 5] })).toEqual({ marker: Int32Array.from([4, 5]), base: 'sequence', spec: { after: [4, 5], fallback: 'sequence' } });
-    expect(resolveAnchor('countFrom', { after: [4], fallback: 'response' })).toEqual({ marker: Int32Array.from([4]), base: 'response', spec: { after: [4], fallback: 'response' } });
+    expect(resolveAnchor('countFrom', { after: [4, 5] }, 'sequence')).toEqual({ marker: Int32Array.from([4, 5]), base: 'sequence', spec: { after: [4, 5], fallback: 'sequence' }, argument: 'countFrom' });
+    expect(resolveAnchor('countFrom', { after: [4], fallback: 'response' }, 'sequence')).toEqual({ marker: Int32Array.from([4]), base: 'response', spec: { after: [4], fallback: 'response' }, argument: 'countFrom' });
+    expect(resolveAnchor('countFrom', { after: [4] }, 'response').base).toBe('response');
   });
 
   it('rejects anything else, naming the option', () => {
     const plain = (shown: string): string => `\`scope\` must be "response", "sequence" or { after: tokenIds }, but is ${shown}`;
-    expectRuleLMError(() => resolveAnchor('scope', 'prompt'), plain('"prompt"'), 'scope');
-    expectRuleLMError(() => resolveAnchor('scope', 3), plain('3'), 'scope');
-    expectRuleLMError(() => resolveAnchor('scope', null), plain('null'), 'scope');
-    expectRuleLMError(() => resolveAnchor('scope', [1, 2]), plain('[1,2]'), 'scope');
-    expectRuleLMError(() => resolveAnchor('scope', undefined), plain('undefined'), 'scope');
+    expectRuleLMError(() => resolveAnchor('scope', 'prompt', 'sequence'), plain('"prompt"'), 'scope');
+    expectRuleLMError(() => resolveAnchor('scope', 3, 'sequence'), plain('3'), 'scope');
+    expectRuleLMError(() => resolveAnchor('scope', null, 'sequence'), plain('null'), 'scope');
+    expectRuleLMError(() => resolveAnchor('scope', [1, 2], 'sequence'), plain('[1,2]'), 'scope');
+    expectRuleLMError(() => resolveAnchor('scope', undefined, 'sequence'), plain('undefined'), 'scope');
     expectRuleLMError(
-      () => resolveAnchor('scope', { after: [1], fallbak: 'response' }),
+      () => resolveAnchor('scope', { after: [1], fallbak: 'response' }, 'sequence'),
       '`scope` has an unknown option "fallbak"; known options are `after`, `fallback`',
       'scope.fallbak',
     );
-    expectRuleLMError(() => resolveAnchor('scope', { after: [1], fallback: 'prompt' }), '`scope.fallback` must be one of "response", "sequence", but is "prompt"', 'scope.fallback');
-    expectRuleLMError(() => resolveAnchor('scope', { after: [] }), '`scope.after` must be a non-empty array of token ids, but is []', 'scope.after');
-    expectRuleLMError(() => resolveAnchor('scope', {}), '`scope.after` must be an array of token ids, but is undefined', 'scope.after');
-    expectRuleLMError(() => resolveAnchor('scope', { after: [1, -2] }), '`scope.after[1]` must be a token id (an integer of at least 0), but is -2', 'scope.after[1]');
+    expectRuleLMError(() => resolveAnchor('scope', { after: [1], fallback: 'prompt' }, 'sequence'), '`scope.fallback` must be one of "response", "sequence", but is "prompt"', 'scope.fallback');
+    expectRuleLMError(() => resolveAnchor('scope', { after: [] }, 'sequence'), '`scope.after` must be a non-empty array of token ids, but is []', 'scope.after');
+    expectRuleLMError(() => resolveAnchor('scope', {}, 'sequence'), '`scope.after` must be an array of token ids, but is undefined', 'scope.after');
+    expectRuleLMError(() => resolveAnchor('scope', { after: [1, -2] }, 'sequence'), '`scope.after[1]` must be a token id (an integer of at least 0), but is -2', 'scope.after[1]');
   });
 });
 
 describe('anchorBase', () => {
   it('is the prompt length for "response" and 0 for "sequence"', () => {
     const h = history([1, 2, 3], [4]);
-    expect(anchorBase(resolveAnchor('a', 'response'), h)).toBe(3);
-    expect(anchorBase(resolveAnchor('a', 'sequence'), h)).toBe(0);
-    expect(anchorBase(resolveAnchor('a', { after: [9] }), h)).toBe(0);
-    expect(anchorBase(resolveAnchor('a', { after: [9], fallback: 'response' }), h)).toBe(3);
+    expect(anchorBase(resolveAnchor('a', 'response', 'sequence'), h)).toBe(3);
+    expect(anchorBase(resolveAnchor('a', 'sequence', 'sequence'), h)).toBe(0);
+    expect(anchorBase(resolveAnchor('a', { after: [9] }, 'sequence'), h)).toBe(0);
+    expect(anchorBase(resolveAnchor('a', { after: [9], fallback: 'response' }, 'sequence'), h)).toBe(3);
   });
 });
 
@@ -67,7 +68,7 @@ describe('markerEndsAt', () => {
 });
 
 describe('advanceAnchor', () => {
-  const anchor = resolveAnchor('a', { after: [1, 2] });
+  const anchor = resolveAnchor('a', { after: [1, 2] }, 'sequence');
   it('moves just past the last marker ending in the new positions', () => {
     const h = history([1, 2, 3, 1, 2, 4]);
     expect(advanceAnchor(anchor, 0, h, 0)).toBe(5);
@@ -81,6 +82,6 @@ describe('advanceAnchor', () => {
   it('keeps the start when no marker ends, and always for plain anchors', () => {
     const h = history([2, 1, 3]);
     expect(advanceAnchor(anchor, 2, h, 0)).toBe(2);
-    expect(advanceAnchor(resolveAnchor('a', 'response'), 3, history([1, 2]), 0)).toBe(3);
+    expect(advanceAnchor(resolveAnchor('a', 'response', 'sequence'), 3, history([1, 2]), 0)).toBe(3);
   });
 });

@@ -63,6 +63,23 @@ describe('pickToken', () => {
     expect(pickToken(row, decodingOptions({ sample: true, temperature: 0.5 }), fixed(0.95))).toBe(0);
   });
 
+  it('+Infinity takes all the mass: one of the infinite tokens, never another', () => {
+    const forced = Float32Array.from([0, Infinity, 2, Infinity, -Infinity]);
+    const sample = decodingOptions({ sample: true, temperature: 0.7, topK: 3, topP: 0.5 });
+    expect(pickToken(forced, sample, fixed(0.1))).toBe(1);
+    expect(pickToken(forced, sample, fixed(0.9))).toBe(3);
+    expect(pickToken(Float32Array.from([0, 1, Infinity, 2]), decodingOptions({ sample: true }), fixed(0.99))).toBe(2);
+  });
+
+  it('applies temperature before top-k and top-p', () => {
+    // scores ln 6, ln 3, ln 1: probabilities 0.6, 0.3, 0.1; at temperature 0.5: 36/46, 9/46, 1/46.
+    const scores = Float32Array.from([Math.log(6), Math.log(3), 0]);
+    const topP = decodingOptions({ sample: true, temperature: 0.5, topP: 0.75 });
+    expect(pickToken(scores, topP, fixed(0.99))).toBe(0); // 36/46 = 0.78 >= 0.75 keeps only token 0
+    const plain = decodingOptions({ sample: true, topP: 0.75, topK: 2 });
+    expect(pickToken(scores, plain, fixed(0.99))).toBe(1); // 0.6 < 0.75: tokens 0 and 1 kept
+  });
+
   it('returns -1 when every token is masked', () => {
     expect(pickToken(Float32Array.from([-Infinity, -Infinity]), decodingOptions({ sample: true }), fixed(0.5))).toBe(-1);
   });

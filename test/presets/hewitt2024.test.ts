@@ -349,6 +349,14 @@ describe('hewitt2024 on other real tokenizers: the same words', () => {
     expect(r[pieceId('qwen3', '\u0120the')]).toBe(5);
     expect(r[pieceId('qwen3', 'Hi')]).toBe(5 - 1.5); // a letter, and seen in the instruction
   });
+
+  it('qwen3 with a model row wider than the tokenizer (151936 vs 151669): padding ids get nothing', () => {
+    const tokenizer = loadTokenizer('qwen3');
+    const preset = hewitt2024(tokenizer, { rules: 'eos-uniform-diversity-start' });
+    const r = startSequence(preset, { prompt: tokenizer.encode('<|user|>\nHi\n<|assistant|>\n'), vocabSize: 151936 }).process(new Float32Array(151936));
+    expect(r[pieceId('qwen3', 'Okay')]).toBe(50);
+    expect(Array.from(r.subarray(toVocabulary(tokenizer).size)).every((x) => x === 0)).toBe(true);
+  });
 });
 
 describe('hewitt2024 on a hand-made Llama-2-like vocabulary', () => {

@@ -104,9 +104,9 @@ describe('endOfSequenceRamp', () => {
       expect(rows).toEqual([0, 0, 1].map((b) => eosRow(b)));
     });
 
-    it('without a marker, counts from the fallback: the response start or (default) the sequence start', () => {
+    it('without a marker, counts from the fallback: (default) the response start or the sequence start', () => {
       expect(run(ramp('response'), [1, 2, 3], [0], zeros())).toEqual([0, 1].map((b) => eosRow(b)));
-      expect(run(ramp(), [1, 2, 3], [0], zeros())).toEqual([3, 4].map((b) => eosRow(b)));
+      expect(run(ramp(), [1, 2, 3], [0], zeros())).toEqual([0, 1].map((b) => eosRow(b)));
       expect(run(ramp('sequence'), [1, 2, 3], [0], zeros())).toEqual([3, 4].map((b) => eosRow(b)));
     });
 
@@ -136,6 +136,16 @@ describe('endOfSequenceRamp', () => {
       const expected = (t: number): Float32Array =>
         row([0, 0, 0, Math.fround(-2.5 + 2.5 * (1.1 ** t - 1)), 0, 0, 0, Math.fround(1.5 + 1.5 * (1.1 ** t - 1))]);
       expect(rows).toEqual([base, expected(1), expected(2)]);
+    });
+
+    it('forces EOS (+Infinity) once the factor overflows, instead of NaN', () => {
+      const ramp = endOfSequenceRamp({ eosTokenIds: [3, EOS], shape: 'exponential', factor: 2 });
+      const sequence = startSequence(ramp, { prompt: [], vocabSize: V });
+      sequence.append(new Array(1100).fill(0));
+      const row = zeros();
+      row[3] = -1;
+      sequence.process(row);
+      expect([row[3], row[EOS]]).toEqual([Infinity, Infinity]);
     });
 
     it('a factor below 1 lowers the score', () => {

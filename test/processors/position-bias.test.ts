@@ -70,7 +70,7 @@ describe('positionBias', () => {
 
     it('falls back to the response start (or the sequence start) without a marker', () => {
       expect(run(p, [2, 2], [2], zeros())).toEqual([row([1, 0, 0, 0, 0]), row([0, 1, 0, 0, 0])]);
-      const fromSequence = positionBias({ positions: [{ at: 2, biases: [{ token: 2, bias: 1 }] }], countFrom: { after: [3] } });
+      const fromSequence = positionBias({ positions: [{ at: 2, biases: [{ token: 2, bias: 1 }] }], countFrom: { after: [3], fallback: 'sequence' } });
       expect(run(fromSequence, [1, 1], [1], zeros())).toEqual([row([0, 0, 1, 0, 0]), zeros()]);
       const sequence = positionBias({ positions: [{ at: 1, biases: [{ token: 2, bias: 1 }] }], countFrom: 'sequence' });
       expect(run(sequence, [1], [1], zeros())).toEqual([row([0, 0, 1, 0, 0]), zeros()]);
@@ -86,10 +86,17 @@ describe('positionBias', () => {
       );
     });
 
-    it('rejects a dense vector whose length is not the vocabulary size, when a sequence starts', () => {
-      const p = positionBias({ positions: [{ at: 1, biases: [{ token: 1, bias: 1 }] }, { at: 3, biases: row([1, 2, 3]) }] });
-      expectRuleLMError(() => startSequence(p, { prompt: [], vocabSize: V }), '`positions` has a dense vector of length 3 at t = 3, but the vocabulary has 5 ids', 'positions');
-      expect(() => startSequence(p, { prompt: [], vocabSize: 3 })).not.toThrow();
+    it('rejects a dense vector longer than the vocabulary, when a sequence starts; a shorter one biases only its ids', () => {
+      const p = positionBias({ positions: [{ at: 1, biases: [{ token: 1, bias: 1 }] }, { at: 0, biases: row([1, 2, 3]) }] });
+      expectRuleLMError(() => startSequence(p, { prompt: [], vocabSize: 2 }), '`positions` has a dense vector of length 3 at t = 0, longer than the vocabulary of 2 ids', 'positions');
+      const padded = startSequence(p, { prompt: [], vocabSize: V });
+      expect(Array.from(padded.process(new Float32Array(V)))).toEqual([1, 2, 3, 0, 0]);
+    });
+
+    it('rejects positions beyond 2^31 - 1 (and stores large ones without a sparse array)', () => {
+      expectRuleLMError(() => positionBias({ positions: [{ at: 2 ** 31, biases: [{ token: 1, bias: 1 }] }] }), '`positions[0].at` must be a position of at most 2147483647, but is 2147483648', 'positions[0].at');
+      const far = positionBias({ positions: [{ at: 2 ** 31 - 1, biases: [{ token: 1, bias: 1 }] }, { at: 2, biases: [{ token: 2, bias: 1 }] }] });
+      expect(far.positions).toEqual([2, 2 ** 31 - 1]);
     });
 
     it('rejects sparse ids outside the vocabulary, when a sequence starts', () => {

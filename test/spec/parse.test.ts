@@ -119,6 +119,13 @@ describe('parseSpec rejects bad input with clear errors', () => {
     expect(() => parseSpec('{}', { maxsize: 3 } as never)).toThrow('unknown option "maxsize"');
   });
 
+  it('a value whose getters or Proxy traps throw is reported as a RuleLMError', () => {
+    const getter = { rulelm: 1, get processor(): unknown { throw new TypeError('boom'); } };
+    reject(getter, '`spec` could not be read: boom', 'spec');
+    const proxy = new Proxy({}, { ownKeys: () => { throw new RangeError('trap'); } });
+    reject(proxy, '`spec` could not be read: trap', 'spec');
+  });
+
   it('fuzz: any input either parses or throws a RuleLMError', () => {
     const specish = fc.letrec((tie) => ({
       value: fc.oneof(

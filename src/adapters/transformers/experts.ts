@@ -5,7 +5,7 @@ import type { ModelLike } from './model-info';
 import { Tensor } from '@huggingface/transformers';
 import { RuleLMError } from '../../core/errors';
 import { startSequence } from '../../core/sequence';
-import { assertFinite, assertOptions, assertPositive, assertPositiveInteger, fail, toTokenIds } from '../../core/validate';
+import { assertFinite, assertIdsInVocabulary, assertOptions, assertPositive, assertPositiveInteger, fail, toTokenIds } from '../../core/validate';
 import { decodingOptions, pickToken, seededRandom } from '../../decoding/sampling';
 import { modelInfo } from './model-info';
 
@@ -235,6 +235,27 @@ export async function generateWithExperts(options: ExpertsGenerationOptions): Pr
   const ids: bigint[][] = rowsIds.map((r) => [...new Array<bigint>(width - r.length).fill(BigInt(padId)), ...r.map(BigInt)]);
   const mask = rowsIds.flatMap((r) => [...new Array<bigint>(width - r.length).fill(0n), ...new Array<bigint>(r.length).fill(1n)]);
 
+  // The vocabulary size: from the configs when they all state it, so prompts, EOS ids and the
+  // processor are checked before any forward pass; otherwise from the first logits.
+  const commonSize = (sizes: readonly number[]): number => {
+    if (!truncateVocabulary && sizes.some((s) => s !== sizes[0])) {
+      throw new RuleLMError(`the experts' vocabularies differ in size (${sizes.join(', ')}); pass \`truncateVocabulary: true\` to use the common ${Math.min(...sizes)} ids`, { argument: 'experts' });
+    }
+    return Math.min(...sizes);
+  };
+  const setUp = (size: number): void => {
+    vocabSize = size;
+    rowsIds.forEach((r, i) => assertIdsInVocabulary(`prompts[${i}]`, r, size));
+    assertIdsInVocabulary('eosTokenIds', eos, size);
+    combined = new Float32Array(size);
+    if (processor !== undefined) for (const r of rowsIds) sequences.push(startSequence(processor, { prompt: r, vocabSize: size, capacity: r.length + maxNewTokens }));
+  };
+  const declared = experts.map((e) => modelInfo(e.model).vocabSize);
+  let vocabSize = 0;
+  let combined = new Float32Array(0);
+  const sequences: Sequence[] = [];
+  if (declared.every((d): d is number => d !== undefined)) setUp(commonSize(declared));
+
   const states = experts.map((e) => {
     const model = e.model;
     const config = (model as unknown as { _prepare_generation_config?: (g: null, k: object) => unknown })._prepare_generation_config?.(null, {}) ?? {};
@@ -246,13 +267,20 @@ export async function generateWithExperts(options: ExpertsGenerationOptions): Pr
     };
   });
 
-  const sequences: Sequence[] = [];
-  let vocabSize = 0;
-  let combined = new Float32Array(0);
   const generated: number[][] = rowsIds.map(() => []);
   const finish: (FinishReason | undefined)[] = rowsIds.map(() => undefined);
   const maxStop = Math.max(0, ...stop.map((s) => s.length));
   streamer?.put(ids.map((r) => [...r]));
+
+  // The text of the last `count` tokens, decoded after the token before them and cut, so a
+  // SentencePiece leading space is kept (a stop string may start with one).
+  const decodeTail = (tokens: readonly number[], prompt: readonly number[], count: number): string => {
+    const start = Math.max(0, tokens.length - count);
+    const context = start > 0 ? (tokens[start - 1] as number) : (prompt[prompt.length - 1] as number);
+    const before = tokenizer.decode([context], { skip_special_tokens: true });
+    const text = tokenizer.decode([context, ...tokens.slice(start)], { skip_special_tokens: true });
+    return text.startsWith(before) ? text.slice(before.length) : tokenizer.decode(tokens.slice(start), { skip_special_tokens: true });
+  };
 
   const abort = (): void => {
     if (signal?.aborted) throw signal.reason ?? new RuleLMError('the generation was aborted', { argument: 'signal' });
@@ -273,13 +301,11 @@ export async function generateWithExperts(options: ExpertsGenerationOptions): Pr
       // Each expert's last-position scores, read in place: row b starts at rowStart(b).
       const logits = outputs.map((o, i) => lastPosition(o.logits, batch, i));
       if (step === 0) {
-        const sizes = logits.map((t) => t.vocab);
-        if (!truncateVocabulary && sizes.some((s) => s !== sizes[0])) {
-          throw new RuleLMError(`the experts' vocabularies differ in size (${sizes.join(', ')}); pass \`truncateVocabulary: true\` to use the common ${Math.min(...sizes)} ids`, { argument: 'experts' });
+        const actual = commonSize(logits.map((t) => t.vocab));
+        if (vocabSize === 0) setUp(actual);
+        else if (actual !== vocabSize) {
+          throw new RuleLMError(`the experts' logits have ${actual} common ids, but their configs declare ${vocabSize}`, { argument: 'experts' });
         }
-        vocabSize = Math.min(...sizes);
-        combined = new Float32Array(vocabSize);
-        if (processor !== undefined) for (const r of rowsIds) sequences.push(startSequence(processor, { prompt: r, vocabSize, capacity: r.length + maxNewTokens }));
       }
       const chosen: bigint[][] = [];
       for (let b = 0; b < batch; b++) {
@@ -315,7 +341,7 @@ export async function generateWithExperts(options: ExpertsGenerationOptions): Pr
         onToken?.({ step, batchIndex: b, token });
         if (eos.includes(token)) finish[b] = 'eos';
         else if (maxStop > 0) {
-          const tail = tokenizer.decode(generated[b]!.slice(-(maxStop * 4 + 8)), { skip_special_tokens: true });
+          const tail = decodeTail(generated[b]!, rowsIds[b]!, maxStop * 4 + 8);
           if (stop.some((s) => tail.includes(s))) {
             finish[b] = 'stop';
           }

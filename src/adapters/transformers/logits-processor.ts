@@ -28,7 +28,15 @@ export interface LogitsProcessorOptions {
   readonly model?: ModelLike;
   /** Vocabulary size, when there is no model (otherwise taken from the logits). */
   readonly vocabSize?: number;
-  /** Padding id stripped from the left of each prompt row (default: the model's). */
+  /**
+   * The tokenizer that encoded the prompts. transformers.js pads batches with the tokenizer's
+   * `pad_token_id` (its EOS when it has no pad token), which may differ from the model's.
+   */
+  readonly tokenizer?: { readonly pad_token_id?: number | null | undefined };
+  /**
+   * Padding id stripped from the left of each prompt row. Default: both the tokenizer's and the
+   * model's padding ids, whichever are known.
+   */
   readonly padTokenId?: number;
   /** Called for every processor's changes at every step (costs a pass over the row per processor). */
   readonly trace?: (event: TraceEvent) => void;
@@ -92,16 +100,20 @@ function rampIds(processor: AnyProcessor): number[] {
  * width differs from the vocabulary, or `input_ids` rows that shrink or change.
  * @example
  * ```ts
- * const output = await model.generate({ ...inputs, max_new_tokens: 200, logits_processor: logitsProcessor(hewitt2024(tokenizer), { model }) });
+ * const output = await model.generate({ ...inputs, max_new_tokens: 200, logits_processor: logitsProcessor(hewitt2024(tokenizer), { model, tokenizer }) });
  * ```
  */
 export function logitsProcessor(processor: AnyProcessor, options: LogitsProcessorOptions = {}): RuleLMLogitsProcessor {
   if (typeof processor !== 'object' || processor === null || typeof processor.process !== 'function') fail('processor', 'a rulelm processor', processor);
-  assertOptions('options', options, ['model', 'vocabSize', 'padTokenId', 'trace']);
+  assertOptions('options', options, ['model', 'tokenizer', 'vocabSize', 'padTokenId', 'trace']);
   const info = options.model === undefined ? undefined : modelInfo(options.model);
   const vocabSize = options.vocabSize ?? info?.vocabSize;
-  const padTokenId = options.padTokenId ?? info?.padTokenId;
-  if (padTokenId !== undefined) toTokenIds('padTokenId', [padTokenId]);
+  const tokenizerPad = options.tokenizer?.pad_token_id;
+  const padIds =
+    options.padTokenId !== undefined
+      ? [...toTokenIds('padTokenId', [options.padTokenId])]
+      : [...new Set([tokenizerPad, info?.padTokenId].filter((id): id is number => typeof id === 'number'))];
+  const pads = padIds.map(BigInt);
   const bosTokenId = info?.bosTokenId;
   const trace = options.trace;
   if (trace !== undefined && typeof trace !== 'function') fail('trace', 'a function', trace);
@@ -126,11 +138,8 @@ export function logitsProcessor(processor: AnyProcessor, options: LogitsProcesso
 
   const startRow = (ids: readonly bigint[], batchIndex: number, width: number): Row => {
     let offset = 0;
-    if (padTokenId !== undefined) {
-      const pad = BigInt(padTokenId);
-      while (offset < ids.length && ids[offset] === pad) offset++;
-      if (offset > 0 && padTokenId === bosTokenId) offset--; // the last one is the BOS itself
-    }
+    while (offset < ids.length && pads.includes(ids[offset] as bigint)) offset++;
+    if (offset > 0 && Number(ids[offset - 1]) === bosTokenId) offset--; // the last one is the BOS itself
     const prompt = new Int32Array(ids.length - offset);
     for (let i = offset; i < ids.length; i++) prompt[i - offset] = tokenAt(ids, i, batchIndex, width);
     const history = new TokenHistory(prompt, width, prompt.length + 256);

@@ -22,7 +22,7 @@ export interface Hewitt2024ForModelOptions extends Omit<Hewitt2024Options, 'mark
  * @example
  * ```ts
  * const rules = hewitt2024ForModel(model, tokenizer);
- * await model.generate({ ...tokenizer(formatPrompt(tokenizer, q).text), logits_processor: logitsProcessor(rules, { model }) });
+ * await model.generate({ ...tokenizer(formatPrompt(tokenizer, q).text), logits_processor: logitsProcessor(rules, { model, tokenizer }) });
  * ```
  */
 export function hewitt2024ForModel(model: ModelLike, tokenizer: ChatTokenizerLike, options: Hewitt2024ForModelOptions = {}): Hewitt2024 {

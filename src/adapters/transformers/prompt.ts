@@ -88,7 +88,7 @@ export function formatPrompt(tokenizer: ChatTokenizerLike, instruction: string, 
   }
   const vocabulary = toVocabulary(tokenizer);
   return {
-    text: HEWITT2024.promptTemplate.replace('{instruction}', instruction),
+    text: HEWITT2024.promptTemplate.replace('{instruction}', () => instruction), // a function: `$` in the instruction stays literal
     template: 'paper',
     markers: { user: resolveMarker(vocabulary, HEWITT2024.userTag, 'markers.user'), assistant: resolveMarker(vocabulary, HEWITT2024.assistantTag, 'markers.assistant') },
   };

@@ -94,8 +94,11 @@ export function dexperts(options: { readonly base: CausalLMLike; readonly expert
 
 /**
  * The paper's combination: a base model times a rule-based model, `score = log p_base +
- * rules` (Hewitt et al. 2024). The rules run as a processor on the combined scores, so this is
- * the same as `generate()` with `logitsProcessor(rules)`, but composes with more experts.
+ * rules` (Hewitt et al. 2024). The rules run as a processor on the combined scores, so with
+ * greedy decoding (or sampling at temperature 1) this is the same as `generate()` with
+ * `logitsProcessor(rules)`, and it composes with more experts. With sampling at temperature T
+ * they differ: transformers.js divides the base logits by T before custom processors run
+ * (`(base / T) + rules`), this loop divides the sum (`(base + rules) / T`).
  *
  * @param options The base model and the rules (e.g. `hewitt2024(tokenizer)`).
  * @returns The recipe.

@@ -142,6 +142,19 @@ describe('generateWithExperts with two different models (tiny Llama and tiny GPT
     expect(streamed.trim()).toBe(text.trim());
   });
 
+  it('ids outside the vocabulary are caught before any forward pass', async () => {
+    const a = await loadTiny();
+    const calls: number[] = [];
+    const view = Object.create(a.model) as typeof a.model;
+    view.forward = async (inputs: unknown) => (calls.push(1), a.model.forward(inputs));
+    await expect(generateWithExperts({ tokenizer: a.tokenizer, prompts: [[1, 5000]], experts: [{ model: view, weight: 1 }], maxNewTokens: 2 })).rejects.toThrow('`prompts[0]` holds token id 5000, outside a vocabulary of 365 ids (0 to 364)');
+    await expect(generateWithExperts({ tokenizer: a.tokenizer, prompts: 'Hi', experts: [{ model: view, weight: 1 }], maxNewTokens: 2, eosTokenIds: [400] })).rejects.toThrow('`eosTokenIds` holds token id 400');
+    await expect(
+      generateWithExperts({ tokenizer: a.tokenizer, prompts: 'Hi', experts: [{ model: view, weight: 1 }], maxNewTokens: 2, processor: hewitt2024(a.tokenizer, { eosTokenIds: 999, rules: 'eos' }) }),
+    ).rejects.toThrow('`eosTokenIds` holds token id 999');
+    expect(calls).toEqual([]);
+  });
+
   it('different vocabulary sizes are an error unless truncateVocabulary', async () => {
     const a = await loadTiny();
     const wide = await loadFolder(await ensureTinyModel('tiny-llama-v400', { vocabSize: 400 }));
@@ -191,6 +204,14 @@ describe('recipes', () => {
     const expertAlone = (await generateTokens(a, PROMPTS[1]!, { max_new_tokens: 15 }))[0]!;
     const { rows } = await generateWithExperts({ tokenizer: a.tokenizer, prompts: PROMPTS[1]!, maxNewTokens: 15, ...contrastiveDecoding({ expert: a.model, amateur: b.model, lambda: 5, alpha: 1 }) });
     expect(rows[0]!.tokens).toEqual(expertAlone);
+  });
+
+  it.skipIf(!HAS_SHARED_MODEL)('a stop string at the very start of a SentencePiece response (with its leading space) is found', async () => {
+    const loaded = await loadShared();
+    const free = await generateWithExperts({ tokenizer: loaded.tokenizer, prompts: 'Once upon a', experts: [{ model: loaded.model, weight: 1 }], maxNewTokens: 10 });
+    expect(free.rows[0]!.text.startsWith(' time')).toBe(true);
+    const stopped = await generateWithExperts({ tokenizer: loaded.tokenizer, prompts: 'Once upon a', experts: [{ model: loaded.model, weight: 1 }], maxNewTokens: 10, stop: [' time'] });
+    expect(stopped.rows[0]).toEqual({ tokens: free.rows[0]!.tokens.slice(0, 1), text: '', finishReason: 'stop' });
   });
 
   it.skipIf(!HAS_SHARED_MODEL)('base x rules equals generate() with the rules as a logits processor (stories260K)', async () => {

@@ -1,7 +1,7 @@
 import type { Loaded } from '../../helpers/models';
 import { StoppingCriteria, TextStreamer, pipeline } from '@huggingface/transformers';
 import { describe, expect, it } from 'vitest';
-import { chain, endOfSequenceRamp, hewitt2024, repetitionPenalty, RuleLMError, tokenBias } from '../../../src/index';
+import { chain, endOfSequenceRamp, hewitt2024, positionBias, repetitionPenalty, RuleLMError, tokenBias } from '../../../src/index';
 import { logitsProcessor } from '../../../src/adapters/transformers/index';
 import { generateTokens, HAS_SHARED_MODEL, loadShared, loadTiny, untilEnd } from '../../helpers/models';
 
@@ -50,17 +50,23 @@ describe.each(models)('logitsProcessor on the %s', (_name, load, present) => {
   it.skipIf(!present)('a left-padded batch gives each row the tokens of that prompt alone', async () => {
     const loaded = await load();
     const { tokenizer, model } = loaded;
-    tokenizer.padding_side = 'left';
-    if (tokenizer.pad_token_id === null || tokenizer.pad_token_id === undefined) {
-      Object.assign(tokenizer, { pad_token: '<unk>', pad_token_id: 0 });
-    }
-    const rules = chain(repetitionPenalty({ mode: 'presence', penalty: 2, scope: 'sequence' }), endOfSequenceRamp({ eosTokenIds: 2, maxBias: 8, rampLength: 30 }));
+    tokenizer.padding_side = 'left'; // transformers.js pads with the tokenizer's pad id (stories260K: its EOS, 2)
     const prompts = ['Once upon a time there was a girl', 'The dog'];
-    const batch = await generateTokens(loaded, prompts, { max_new_tokens: 30, logits_processor: logitsProcessor(rules, { model }) });
+    // A bias at an absolute position (counted from the sequence start): if the padding were not
+    // stripped, the short row would see it at another step than when generated alone.
+    const shortLength = tokenizer(prompts[1]!).input_ids.dims[1] as number;
+    const forced = 7;
+    const rules = chain(
+      repetitionPenalty({ mode: 'presence', penalty: 2, scope: 'sequence' }),
+      endOfSequenceRamp({ eosTokenIds: 2, maxBias: 8, rampLength: 30 }),
+      positionBias({ positions: [{ at: shortLength + 2, biases: [{ token: forced, bias: 100 }] }], countFrom: 'sequence' }),
+    );
+    const batch = await generateTokens(loaded, prompts, { max_new_tokens: 30, logits_processor: logitsProcessor(rules, { model, tokenizer }) });
     for (const [i, prompt] of prompts.entries()) {
-      const alone = await generateTokens(loaded, prompt, { max_new_tokens: 30, logits_processor: logitsProcessor(rules, { model }) });
+      const alone = await generateTokens(loaded, prompt, { max_new_tokens: 30, logits_processor: logitsProcessor(rules, { model, tokenizer }) });
       expect(untilEnd(batch[i]!, ends(loaded))).toEqual(untilEnd(alone[0]!, ends(loaded)));
     }
+    expect(batch[1]![2]).toBe(forced);
   });
 
   it.skipIf(!present)('streaming yields the same text as the final output', async () => {
@@ -228,6 +234,11 @@ describe('logitsProcessor checks and trace (generated tiny model)', () => {
     const sharing = logitsProcessor(probe, { model: { config: { pad_token_id: 1, bos_token_id: 1 } } }).processors[0] as (i: bigint[][], l: unknown) => unknown;
     sharing([[1n, 1n, 1n, 5n]], { dims: [1, 8], data: new Float32Array(8) });
     expect(seen).toEqual([[2, 1, 5]]);
+    // The tokenizer's pad id (what transformers.js pads with) and the model's both count.
+    seen.length = 0;
+    const both = logitsProcessor(probe, { model: { config: { pad_token_id: 0, bos_token_id: 1 } }, tokenizer: { pad_token_id: 2 } }).processors[0] as (i: bigint[][], l: unknown) => unknown;
+    both([[2n, 2n, 1n, 5n], [0n, 1n, 6n, 7n]], { dims: [2, 8], data: new Float32Array(16) });
+    expect(seen).toEqual([[2, 1, 5], [3, 1, 6, 7]]);
   });
 
   it('traces each processor\'s changes per step and row', async () => {

@@ -39,6 +39,12 @@ describe('formatPrompt', () => {
     expect(tokenizer.decode(ids.slice(start)).startsWith('Name three colors.')).toBe(true);
   });
 
+  it('keeps `$` patterns in the instruction literal', () => {
+    const tokenizer = loadTokenizer('llama2');
+    const instruction = "Solve $$x^2 = 4$$ and print $& or $' or $`";
+    expect(formatPrompt(tokenizer, instruction, { template: 'paper' }).text).toBe(`<|user|>\n${instruction}\n<|assistant|>\n`);
+  });
+
   it('forces either template and rejects what cannot be done', () => {
     const qwen = loadTokenizer('qwen3');
     expect(formatPrompt(qwen, 'Hi', { template: 'paper' }).text).toBe('<|user|>\nHi\n<|assistant|>\n');

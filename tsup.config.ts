@@ -9,7 +9,7 @@ const library: Options = {
   dts: true,
   tsconfig: 'tsconfig.build.json',
   sourcemap: true,
-  clean: true,
+  clean: false, // the prebuild script empties dist/ (two configs build into it at once)
   treeshake: true,
   target: 'es2022',
   external: ['@huggingface/transformers'],

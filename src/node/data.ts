@@ -4,7 +4,7 @@
 import type { EvalItem } from '../eval/results';
 import { readFileSync } from 'node:fs';
 import { RuleLMError } from '../core/errors';
-import { isIfevalRow } from '../eval/ifeval';
+import { evaluateIfeval, isIfevalRow } from '../eval/ifeval';
 
 /**
  * Parses the text of an instruction set.
@@ -37,6 +37,15 @@ export function parseInstructionSet(text: string, source: string, limit?: number
     const id = typeof key === 'string' || typeof key === 'number' ? String(key) : String(i + 1);
     if (seen.has(id)) throw new RuleLMError(`\`--data\` ${source} line ${i + 1} repeats the id ${JSON.stringify(id)}`, { argument: '--data' });
     seen.add(id);
+    if (isIfevalRow(row)) {
+      // Check the instruction ids and arguments now, not after every response is generated.
+      try {
+        evaluateIfeval(row, '');
+      } catch (error) {
+        if (!RuleLMError.isInstance(error)) throw error;
+        throw new RuleLMError(`\`--data\` ${source} line ${i + 1}: ${error.message.replace(/^\[rulelm\] /, '')}`, { argument: '--data', cause: error });
+      }
+    }
     items.push({ id, instruction, ifeval: isIfevalRow(row) ? row : undefined });
   }
   if (items.length === 0) throw new RuleLMError(`\`--data\` ${source} has no instructions`, { argument: '--data' });

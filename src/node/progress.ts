@@ -4,7 +4,7 @@
 // it was generating.
 
 import type { EvalRecord } from '../eval/results';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { RuleLMError } from '../core/errors';
 
@@ -120,6 +120,13 @@ export function openProgress(file: string, settings: ProgressSettings, fresh = f
       } catch {
         ignoredLines++;
       }
+    }
+    // Drop the unreadable lines (a write cut by a crash) so they are reported once, not on every run.
+    if (ignoredLines > 0) {
+      const kept = [lines[0] as string, ...[...done.values()].map((record) => JSON.stringify(record))];
+      const temp = `${file}.tmp-${process.pid}`;
+      writeFileSync(temp, `${kept.join('\n')}\n`);
+      renameSync(temp, file);
     }
   } else {
     writeFileSync(file, `${JSON.stringify({ rulelm: 'eval-progress', version: 1, settings })}\n`);

@@ -25,6 +25,9 @@ const HAS_CHROMIUM = existsSync(CHROMIUM);
 const SCREENSHOT = join(root, 'test-artifacts/browser-playground.png');
 const DOCS_SCREENSHOT = join(root, 'docs/browser-playground.png');
 
+if (!HAS_CHROMIUM && process.env.RULELM_REQUIRE_BROWSER === '1') {
+  throw new Error(`[rulelm tests] RULELM_REQUIRE_BROWSER=1 (set by .ci/run), but ${CHROMIUM} does not exist`);
+}
 if (!HAS_CHROMIUM) {
   console.warn(
     `\n${'!'.repeat(100)}\n[rulelm tests] NOTICE: ${CHROMIUM} is missing; the BROWSER tests (test/browser) are SKIPPED.\n` +

@@ -24,6 +24,13 @@ describe('instruction sets', () => {
     expectRuleLMError(() => parseInstructionSet('\n\n', 's.jsonl'), '`--data` s.jsonl has no instructions', '--data');
   });
 
+  it('checks IFEval instruction ids and arguments when reading, before any generation', () => {
+    const row = (ids: string[], kwargs: object[]): string => JSON.stringify({ key: 1, prompt: 'p', instruction_id_list: ids, kwargs });
+    expect(() => parseInstructionSet(row(['no_such:type'], [{}]), 'i.jsonl')).toThrow(/^\[rulelm\] `--data` i\.jsonl line 1: /);
+    expect(() => parseInstructionSet(row(['keywords:letter_frequency'], [{ letter: 'ab', let_frequency: 2, let_relation: 'at least' }]), 'i.jsonl')).toThrow(/^\[rulelm\] `--data` i\.jsonl line 1: .*letter/);
+    expect(parseInstructionSet(row(['punctuation:no_comma'], [{}]), 'i.jsonl')).toHaveLength(1);
+  });
+
   it('reads a file, and names --data when it cannot', () => {
     const dir = mkdtempSync(join(tmpdir(), 'rulelm-data-'));
     writeFileSync(join(dir, 'set.jsonl'), '{"instruction": "Hi"}\n');

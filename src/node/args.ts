@@ -154,8 +154,10 @@ export function parseEvalArgs(argv: readonly string[], cwd: string = process.cwd
   const limitText = str('limit');
   const limit = limitText === undefined ? undefined : integer('--limit', limitText, 1);
   const maxNewTokens = integer('--max-new-tokens', str('max-new-tokens') ?? '256', 1);
-  const seed = integer('--seed', str('seed') ?? '0', 0);
+  const seedText = str('seed');
   const sample = values.sample === true;
+  if (seedText !== undefined && !sample) throw new RuleLMError('`--seed` needs `--sample` (greedy decoding uses no seed)', { argument: '--seed' });
+  const seed = integer('--seed', seedText ?? '0', 0);
   const temperatureText = str('temperature');
   if (temperatureText !== undefined && !sample) throw new RuleLMError('`--temperature` needs `--sample` (decoding is greedy otherwise)', { argument: '--temperature' });
   const temperature = temperatureText === undefined ? 1 : Number(temperatureText);

@@ -80,7 +80,11 @@ export function progressKey(config: string, id: string): string {
  * the option that differs), or is not a progress file.
  */
 export function openProgress(file: string, settings: ProgressSettings, fresh = false): Progress {
-  mkdirSync(dirname(file), { recursive: true });
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+  } catch (error) {
+    throw new RuleLMError(`\`--out\` ${dirname(file)} cannot be used as the output folder (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, { argument: '--out', cause: error });
+  }
   if (fresh) rmSync(file, { force: true });
   const done = new Map<string, EvalRecord>();
   let ignoredLines = 0;

@@ -55,8 +55,9 @@ describe('rulelm eval options', () => {
     expectRuleLMError(() => parse('--max-new-tokens=-3'), '`--max-new-tokens` must be a positive integer, but is -3', '--max-new-tokens');
     expectRuleLMError(() => parse('--max-new-tokens', 'lots'), '`--max-new-tokens` must be a positive integer, but is lots', '--max-new-tokens');
     expectRuleLMError(() => parse('--seed', '-1', '--sample'), '`--seed` needs a value; write one that starts with a dash as `--seed=-...`; see `rulelm eval --help`', '--seed');
-    expectRuleLMError(() => parse('--seed=-1'), '`--seed` must be a non-negative integer, but is -1', '--seed');
-    expectRuleLMError(() => parse('--seed', ''), '`--seed` must be a non-negative integer, but is ""', '--seed');
+    expectRuleLMError(() => parse('--seed=-1', '--sample'), '`--seed` must be a non-negative integer, but is -1', '--seed');
+    expectRuleLMError(() => parse('--seed', '3'), '`--seed` needs `--sample` (greedy decoding uses no seed)', '--seed');
+    expectRuleLMError(() => parse('--seed', '', '--sample'), '`--seed` must be a non-negative integer, but is ""', '--seed');
     expectRuleLMError(() => parse('--temperature', '0.5'), '`--temperature` needs `--sample` (decoding is greedy otherwise)', '--temperature');
     expectRuleLMError(() => parse('--sample', '--temperature', '0'), '`--temperature` must be a number greater than 0, but is 0', '--temperature');
     expectRuleLMError(() => parse('--sample', '--temperature', 'hot'), '`--temperature` must be a number greater than 0, but is hot', '--temperature');

@@ -38,6 +38,12 @@ describe('progress file', () => {
     expect([...again.done.keys()]).toEqual([progressKey('base', '1'), progressKey('base', '2')]);
   });
 
+  it('names --out when the output folder cannot be made (a file is in the way)', () => {
+    const path = file();
+    openProgress(path, SETTINGS).append(RECORD);
+    expect(() => openProgress(`${path}/inner/progress.jsonl`, SETTINGS)).toThrow(/^\[rulelm\] `--out` .*inner cannot be used as the output folder \((ENOTDIR|EEXIST)\)$/);
+  });
+
   it('refuses to resume with other settings, naming the option', () => {
     const path = file();
     openProgress(path, SETTINGS);

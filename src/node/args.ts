@@ -57,7 +57,7 @@ instruction set, offline and without a judge; writes results.json and report.htm
   --max-new-tokens <N>     token limit per response (default: 256)
   --sample                 sample instead of greedy decoding (rulelm's seeded sampler)
   --temperature <T>        sampling temperature (default: 1; needs --sample)
-  --seed <N>               sampler seed; instruction i uses seed + i (default: 0)
+  --seed <N>               sampler seed (needs --sample); instruction i uses seed + i (default: 0)
   --template <t>           prompt template: auto, paper or chat (default: auto)
   --fidelity <f>           preset fidelity: reference or clean (default: reference)
   --dtype <type>           model weights: ${DTYPES.join(', ')} (default: fp32)

@@ -272,14 +272,12 @@ export async function generateWithExperts(options: ExpertsGenerationOptions): Pr
   const maxStop = Math.max(0, ...stop.map((s) => s.length));
   streamer?.put(ids.map((r) => [...r]));
 
-  // The text of the last `count` tokens, decoded after the token before them and cut, so a
-  // SentencePiece leading space is kept (a stop string may start with one).
-  const decodeTail = (tokens: readonly number[], prompt: readonly number[], count: number): string => {
-    const start = Math.max(0, tokens.length - count);
-    const context = start > 0 ? (tokens[start - 1] as number) : (prompt[prompt.length - 1] as number);
-    const before = tokenizer.decode([context], { skip_special_tokens: true });
-    const text = tokenizer.decode([context, ...tokens.slice(start)], { skip_special_tokens: true });
-    return text.startsWith(before) ? text.slice(before.length) : tokenizer.decode(tokens.slice(start), { skip_special_tokens: true });
+  // The text of `tokens` as it reads after `context`: decoded together and cut, so a
+  // SentencePiece leading space is kept (decoders drop it at the start of a text).
+  const decodeAfter = (context: readonly number[], tokens: readonly number[]): string => {
+    const before = tokenizer.decode([...context], { skip_special_tokens: true });
+    const text = tokenizer.decode([...context, ...tokens], { skip_special_tokens: true });
+    return text.startsWith(before) ? text.slice(before.length) : tokenizer.decode([...tokens], { skip_special_tokens: true });
   };
 
   const abort = (): void => {
@@ -341,7 +339,10 @@ export async function generateWithExperts(options: ExpertsGenerationOptions): Pr
         onToken?.({ step, batchIndex: b, token });
         if (eos.includes(token)) finish[b] = 'eos';
         else if (maxStop > 0) {
-          const tail = decodeTail(generated[b]!, rowsIds[b]!, maxStop * 4 + 8);
+          // Only the last tokens can complete a stop string; one token before them is context.
+          const tokens = generated[b]!;
+          const start = Math.max(0, tokens.length - (maxStop * 4 + 8));
+          const tail = decodeAfter(start > 0 ? tokens.slice(start - 1, start) : rowsIds[b]!.slice(-1), tokens.slice(start));
           if (stop.some((s) => tail.includes(s))) {
             finish[b] = 'stop';
           }
@@ -361,11 +362,7 @@ export async function generateWithExperts(options: ExpertsGenerationOptions): Pr
   }
 
   const rows = generated.map((tokens, b): ExpertsGenerationRow => {
-    // Decoded with the prompt, then cut, so a leading space survives (SentencePiece decoders drop it at the start).
-    const prompt = rowsIds[b]!;
-    const before = tokenizer.decode(prompt, { skip_special_tokens: true });
-    const full = tokenizer.decode([...prompt, ...tokens], { skip_special_tokens: true });
-    let text = full.startsWith(before) ? full.slice(before.length) : tokenizer.decode(tokens, { skip_special_tokens: true });
+    let text = decodeAfter(rowsIds[b]!, tokens);
     if (finish[b] === 'stop') {
       const at = Math.min(...stop.map((s) => text.indexOf(s)).filter((i) => i >= 0));
       text = text.slice(0, at);

@@ -8,7 +8,7 @@ import { TextStreamer } from '@huggingface/transformers';
 import { parseArgs } from 'node:util';
 import { formatPrompt, hewitt2024ForModel, logitsProcessor } from '../../src/adapters/transformers/index';
 import { loadModel } from './load-model';
-import { repetitionStats } from './stats';
+import { distinctN, repeatedNgramRate } from '../../src/eval/metrics';
 
 const { values } = parseArgs({
   options: {
@@ -41,9 +41,9 @@ for (const instruction of instructions) {
     const seconds = (performance.now() - started) / 1000;
     const response = (output.tolist()[0] as bigint[]).slice(promptLength).map(Number);
     const ended = response.length > 0 && endIds.has(response[response.length - 1] as number);
-    const stats = repetitionStats(response);
+    const ratio = (x: number | undefined): string => (x ?? 0).toFixed(2);
     process.stdout.write('\n');
-    rows.push([instruction.slice(0, 32), label, String(stats.length), ended ? 'EOS' : 'limit', stats.distinct1.toFixed(2), stats.distinct2.toFixed(2), stats.repeated4.toFixed(2), (stats.length / seconds).toFixed(0)]);
+    rows.push([instruction.slice(0, 32), label, String(response.length), ended ? 'EOS' : 'limit', ratio(distinctN(response, 1)), ratio(distinctN(response, 2)), ratio(repeatedNgramRate(response, 4)), (response.length / seconds).toFixed(0)]);
   }
   console.log();
 }

@@ -3,10 +3,10 @@
  * dimensions of a real small model (SmolLM2-135M's), cached under `.cache/models`.
  */
 import type { PreTrainedModel, PreTrainedTokenizer } from '@huggingface/transformers';
-import { AutoModelForCausalLM, AutoTokenizer, env } from '@huggingface/transformers';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { loadLocalModel } from '../../tools/local-model';
 import { GENERATOR_VERSION, MODEL_CACHE_DIR, generateModel } from '../../tools/model-generator/index';
 import { lenmlDir } from './data';
 
@@ -66,9 +66,6 @@ export async function ensureRealDimsModel(log: (line: string) => void): Promise<
  * @returns The model and tokenizer.
  */
 export async function loadModel(dir: string): Promise<LoadedModel> {
-  env.allowRemoteModels = false;
-  env.localModelPath = `${dirname(dir)}/`;
-  const tokenizer = await AutoTokenizer.from_pretrained(basename(dir));
-  const model = await AutoModelForCausalLM.from_pretrained(basename(dir), { dtype: 'fp32' });
+  const { model, tokenizer } = await loadLocalModel(dir);
   return { model, tokenizer, dir };
 }

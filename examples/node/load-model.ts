@@ -3,8 +3,9 @@
 import type { PreTrainedModel, PreTrainedTokenizer } from '@huggingface/transformers';
 import { AutoModelForCausalLM, AutoTokenizer, env } from '@huggingface/transformers';
 import { existsSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadLocalModel } from '../../tools/local-model';
 import { ensureTinyModel } from '../../tools/model-generator/index';
 
 /** Where the shared pretrained test model lives, beside the project. */
@@ -43,9 +44,6 @@ export async function loadModel(requested: string | undefined): Promise<LoadedMo
     folder = await ensureTinyModel();
     source = `a generated tiny model with random weights (${folder}); ../shared/models/stories260K was not found`;
   }
-  env.allowRemoteModels = false;
-  env.localModelPath = `${dirname(folder)}/`;
-  const tokenizer = await AutoTokenizer.from_pretrained(basename(folder));
-  const model = await AutoModelForCausalLM.from_pretrained(basename(folder), { dtype: 'fp32' });
-  return { model, tokenizer, source, name: basename(folder) };
+  const { model, tokenizer, name } = await loadLocalModel(folder);
+  return { model, tokenizer, source, name };
 }

@@ -1,9 +1,9 @@
 // Loads the models the integration tests run: the shared pretrained stories260K (when present)
 // and a tiny model the project generates itself (always).
 import type { PreTrainedModel, PreTrainedTokenizer } from '@huggingface/transformers';
-import { AutoModelForCausalLM, AutoTokenizer, env } from '@huggingface/transformers';
 import { existsSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import { loadLocalModel } from '../../tools/local-model';
 import { ensureTinyModel } from '../../tools/model-generator/index';
 
 /** Folder of the shared pretrained model. */
@@ -33,13 +33,7 @@ const cache = new Map<string, Promise<Loaded>>();
 export function loadFolder(dir: string): Promise<Loaded> {
   let loading = cache.get(dir);
   if (loading === undefined) {
-    loading = (async () => {
-      env.allowRemoteModels = false;
-      env.localModelPath = `${dirname(dir)}/`;
-      const tokenizer = await AutoTokenizer.from_pretrained(basename(dir));
-      const model = await AutoModelForCausalLM.from_pretrained(basename(dir), { dtype: 'fp32' });
-      return { model, tokenizer, dir };
-    })();
+    loading = loadLocalModel(dir).then(({ model, tokenizer }) => ({ model, tokenizer, dir }));
     cache.set(dir, loading);
   }
   return loading;

@@ -1,10 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { join } from 'node:path';
 import {
-  AutoModelForCausalLM,
-  AutoTokenizer,
   LogitsProcessor,
   LogitsProcessorList,
   type PreTrainedModel,
@@ -14,6 +12,7 @@ import {
 } from '@huggingface/transformers';
 import type * as OnnxProto from 'onnx-proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadLocalModel } from '../../tools/local-model';
 import {
   type Architecture,
   type GenerateModelOptions,
@@ -52,9 +51,7 @@ function tinyOptions(arch: Architecture, name: string, extra: Partial<GenerateMo
 }
 
 async function load(dir: string): Promise<{ tok: PreTrainedTokenizer; model: PreTrainedModel }> {
-  env.localModelPath = `${dirname(dir)}/`;
-  const tok = await AutoTokenizer.from_pretrained(basename(dir));
-  const model = await AutoModelForCausalLM.from_pretrained(basename(dir), { dtype: 'fp32' });
+  const { tokenizer: tok, model } = await loadLocalModel(dir);
   return { tok, model };
 }
 

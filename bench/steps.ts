@@ -141,43 +141,12 @@ function sequenceCase(name: string, processor: AnyProcessor, env: Env, steps = S
   };
 }
 
-// A transformers.js case: `input_ids` is cut back to `history` tokens whenever it has grown by
-// `growth`; the row is restored before every sample.
+// A case called as generate() calls a logits processor: `(input_ids, logits)`. Whenever
+// input_ids has grown by `growth` it starts over as a new generation: a new array of `history`
+// tokens and one untimed first call (the rulelm adapter reads the prompt there, and needs a new
+// array per generation); the row is restored before every sample.
 function transformersCase(name: string, step: (inputIds: bigint[][], logits: TensorType) => unknown, env: Env, historyIds: readonly number[], steps = STEPS_PER_SAMPLE): StepCase {
   const { vocabSize, history, growth, prompt, stream, base, row } = env;
-  const ids = historyIds.map((id) => BigInt(id));
-  const inputIds: bigint[][] = [ids];
-  const logits = new Tensor('float32', row, [1, vocabSize]);
-  let next = 0;
-  let grown = Infinity;
-  return {
-    name,
-    steps,
-    prepare(): void {
-      if (grown + steps > growth) {
-        ids.length = history;
-        next = history - prompt.length;
-        grown = 0;
-      }
-      row.set(base);
-    },
-    run(): void {
-      for (let k = 0; k < steps; k++) {
-        ids.push(BigInt(stream[next++] as number));
-        step(inputIds, logits);
-      }
-      grown += steps;
-    },
-  };
-}
-
-// The preset through the transformers.js adapter, called as generate() calls it. A restart
-// starts a new generation (a new input_ids array) and makes its first, prompt-reading call
-// untimed.
-function adapterCase(name: string, processor: AnyProcessor, env: Env, historyIds: readonly number[]): StepCase {
-  const { vocabSize, history, growth, prompt, stream, base, row } = env;
-  const steps = STEPS_PER_SAMPLE;
-  const adapter = logitsProcessor(processor, { vocabSize });
   const start = historyIds.map((id) => BigInt(id));
   const logits = new Tensor('float32', row, [1, vocabSize]);
   let ids: bigint[] = [];
@@ -189,9 +158,9 @@ function adapterCase(name: string, processor: AnyProcessor, env: Env, historyIds
     steps,
     prepare(): void {
       if (grown + steps > growth) {
-        ids = start.slice();
+        ids = start.slice(0, history);
         inputIds = [ids];
-        adapter(inputIds, logits);
+        step(inputIds, logits);
         next = history - prompt.length;
         grown = 0;
       }
@@ -200,7 +169,7 @@ function adapterCase(name: string, processor: AnyProcessor, env: Env, historyIds
     run(): void {
       for (let k = 0; k < steps; k++) {
         ids.push(BigInt(stream[next++] as number));
-        adapter(inputIds, logits);
+        step(inputIds, logits);
       }
       grown += steps;
     },
@@ -285,7 +254,7 @@ export async function runSteps(options: StepsOptions): Promise<StepsResult[]> {
         sequenceCase(CASES.poeLogits, productOfExperts({ experts: asExpert }), env),
         sequenceCase(CASES.poeLogProbs, productOfExperts({ experts: asExpert, output: 'log-probs' }), env, wholeRow),
         sequenceCase(CASES.preset, preset, env),
-        adapterCase(CASES.adapter, preset, env, historyIds),
+        transformersCase(CASES.adapter, logitsProcessor(preset, { vocabSize }), env, historyIds),
         transformersCase(CASES.tjsRepetition, (ids, logits) => tjsRepetition(ids, logits), env, historyIds),
         transformersCase(CASES.tjsBadWords, (ids, logits) => tjsBadWords(ids, logits), env, historyIds),
         transformersCase(

@@ -189,58 +189,42 @@ export function pyJsonValid(text: string): boolean {
     }
     return true;
   };
+  // A comma-separated list of items up to `close`, from the opening bracket at `i`.
+  const items = (close: string, item: () => boolean): boolean => {
+    i++;
+    ws();
+    if (text[i] === close) {
+      i++;
+      return true;
+    }
+    for (;;) {
+      if (!item()) return false;
+      ws();
+      if (text[i] === ',') {
+        i++;
+        continue;
+      }
+      if (text[i] !== close) return false;
+      i++;
+      return true;
+    }
+  };
   const value = (depth: number): boolean => {
     if (depth > 900) return false; // Python's recursion limit
     ws();
     const c = text[i];
     if (c === '"') return string();
     if (c === '{') {
-      i++;
-      ws();
-      if (text[i] === '}') {
-        i++;
-        return true;
-      }
-      for (;;) {
+      return items('}', () => {
         ws();
         if (text[i] !== '"' || !string()) return false;
         ws();
         if (text[i] !== ':') return false;
         i++;
-        if (!value(depth + 1)) return false;
-        ws();
-        if (text[i] === ',') {
-          i++;
-          continue;
-        }
-        if (text[i] === '}') {
-          i++;
-          return true;
-        }
-        return false;
-      }
+        return value(depth + 1);
+      });
     }
-    if (c === '[') {
-      i++;
-      ws();
-      if (text[i] === ']') {
-        i++;
-        return true;
-      }
-      for (;;) {
-        if (!value(depth + 1)) return false;
-        ws();
-        if (text[i] === ',') {
-          i++;
-          continue;
-        }
-        if (text[i] === ']') {
-          i++;
-          return true;
-        }
-        return false;
-      }
-    }
+    if (c === '[') return items(']', () => value(depth + 1));
     if (literal('true') || literal('false') || literal('null') || literal('NaN') || literal('Infinity')) return true;
     if (c === '-' || isDigit(i)) return number();
     return false;

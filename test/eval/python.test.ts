@@ -42,6 +42,15 @@ describe('Python string semantics', () => {
     expect(pyJsonValid('{"a": 1} extra')).toBe(false);
     expect(pyJsonValid('')).toBe(false);
     expect(pyJsonValid('1.')).toBe(false);
+    expect(pyJsonValid(' { } ')).toBe(true);
+    expect(pyJsonValid('[ ]')).toBe(true);
+    expect(pyJsonValid('{"a": {"b": [[], {}]}, "c": "d"}')).toBe(true);
+    expect(pyJsonValid('[1,]')).toBe(false);
+    expect(pyJsonValid('[1 2]')).toBe(false);
+    expect(pyJsonValid('{"a": 1 "b": 2}')).toBe(false);
+    expect(pyJsonValid('{"a"}')).toBe(false);
+    expect(pyJsonValid('{"a": 1')).toBe(false);
+    expect(pyJsonValid('[1, [2, 3]')).toBe(false);
   });
 
   it('compiles Python patterns, falling back to a literal match', () => {

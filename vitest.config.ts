@@ -1,7 +1,18 @@
 import type { ViteUserConfig } from 'vitest/config';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
+const source = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
+
 const config: ViteUserConfig = defineConfig({
+  // Examples and docs import the package by its public names; tests run them from source.
+  resolve: {
+    alias: [
+      { find: /^rulelm$/, replacement: source('./src/index.ts') },
+      { find: /^rulelm\/transformers$/, replacement: source('./src/adapters/transformers/index.ts') },
+      { find: /^rulelm\/eval$/, replacement: source('./src/eval/index.ts') },
+    ],
+  },
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 120_000,

@@ -1,60 +1,124 @@
 import type { ReadonlyTokenHistory } from './history';
-import type { AnyProcessor, LogitsProcessor } from './processor';
-import type { ProcessorSpec } from '../spec/types';
-import { fail } from './validate';
-import { specOf } from '../spec/spec-of';
+import type { ProcessorSpec, SpecDefinition } from '../serialization/types';
+import * as v from 'valibot';
+import { Processor, assertProcessor } from './processor';
+import { specOf } from '../serialization/spec-of';
 
-/** A chain of processors, itself a processor. Created by {@link chain}. */
-export interface Chain extends LogitsProcessor<'chain', unknown[]> {
-  /** The processors, in the order they run. */
-  readonly processors: readonly AnyProcessor[];
+/** The JSON spec of a {@link Chain}. */
+export interface ChainSpec {
+  /** The kind. */
+  readonly kind: 'chain';
+  /** The members, in order. */
+  readonly processors: readonly ProcessorSpec[];
 }
 
 /**
- * Creates a chain: processors run one after another on the same row, **in the order given**.
- * Order matters only for processors that are not additive (a multiplicative repetition
- * penalty reads the row the earlier ones left); additive processors commute. A chain keeps no
- * per-sequence data, so it can be reused across generations and sequences. Nested chains are
- * flattened.
+ * A chain of processors, itself a processor: the processors run one after another on the same
+ * row, **in the order given**. Order matters only for processors that are not additive (a
+ * multiplicative repetition penalty reads the row the earlier ones left); additive processors
+ * commute. Nested chains are flattened, so `new Chain(a, new Chain(b, c))` runs `a, b, c`. A
+ * chain keeps no per-sequence data (its state is its members' states, one per member), so it can
+ * be reused across generations and sequences.
  *
- * @param processors The processors, as one array or as arguments.
- * @returns A processor that is additive when all its members are.
- * @throws {RuleLMError} When an entry is not a rulelm processor.
  * @example
  * ```ts
- * const rules = chain(endOfSequenceRamp({ eosTokenIds: 2 }), repetitionPenalty({ mode: 'presence', penalty: 1.5 }));
+ * import { Chain, EndOfSequenceRamp, RepetitionPenalty } from 'rulelm';
+ *
+ * const rules = new Chain(new EndOfSequenceRamp({ eosTokenIds: 2 }), new RepetitionPenalty({ mode: 'presence', penalty: 1.5 }));
+ * rules.processors.length; // 2
+ * rules.additive;          // true: both members are
  * ```
  */
-export /* @__NO_SIDE_EFFECTS__ */ function chain(...processors: readonly (AnyProcessor | readonly AnyProcessor[])[]): Chain {
-  const flat: AnyProcessor[] = [];
-  const add = (entry: unknown, argument: string): void => {
-    if (Array.isArray(entry)) {
-      entry.forEach((inner, i) => add(inner, `${argument}[${i}]`));
-      return;
-    }
-    const p = entry as AnyProcessor | null;
-    if (typeof p !== 'object' || p === null || typeof p.kind !== 'string' || typeof p.process !== 'function' || typeof p.update !== 'function' || typeof p.createState !== 'function') {
-      fail(argument, 'a rulelm processor (an object with kind, createState, update and process)', entry);
-    }
-    if (p.kind === 'chain') (p as Chain).processors.forEach((inner) => flat.push(inner));
-    else flat.push(p);
-  };
-  processors.forEach((entry, i) => add(entry, `processors[${i}]`));
-  const members: readonly AnyProcessor[] = flat;
-  const count = members.length;
-  return {
+export class Chain extends Processor<unknown[]> {
+  /** The kind. */
+  readonly kind: 'chain' = 'chain';
+  /** `true` when every member is additive. */
+  override readonly additive: boolean;
+  /** The processors, in the order they run (nested chains flattened). */
+  readonly processors: readonly Processor[];
+
+  /**
+   * Creates a chain.
+   *
+   * @param processors The processors, as arguments, arrays of processors, or both.
+   * @throws {RuleLMError} When an entry is not a rulelm processor (named by its position,
+   * `processors[1]`).
+   */
+  constructor(...processors: readonly (Processor | readonly Processor[])[]) {
+    super();
+    const flat: Processor[] = [];
+    const add = (entry: unknown, argument: string): void => {
+      if (Array.isArray(entry)) {
+        entry.forEach((inner, i) => add(inner, `${argument}[${i}]`));
+        return;
+      }
+      const processor = assertProcessor(argument, entry);
+      if (processor instanceof Chain) flat.push(...processor.processors);
+      else flat.push(processor);
+    };
+    processors.forEach((entry, i) => add(entry, `processors[${i}]`));
+    this.processors = flat;
+    this.additive = flat.every((p) => p.additive);
+  }
+
+  /**
+   * The members: the chain's processors.
+   *
+   * @returns {@link Chain.processors}.
+   */
+  override get members(): readonly Processor[] {
+    return this.processors;
+  }
+
+  /**
+   * Creates each member's state.
+   *
+   * @param history The new sequence.
+   * @returns One state per member, in order.
+   */
+  createState(history: ReadonlyTokenHistory): unknown[] {
+    return this.processors.map((p) => p.createState(history));
+  }
+
+  /**
+   * Feeds each member the new tokens.
+   *
+   * @param states The members' states.
+   * @param history The sequence.
+   * @param from The first new position.
+   */
+  override update(states: unknown[], history: ReadonlyTokenHistory, from: number): void {
+    const members = this.processors;
+    for (let i = 0; i < members.length; i++) (members[i] as Processor).update(states[i], history, from);
+  }
+
+  /**
+   * Runs each member on the row, in order.
+   *
+   * @param row Scores, one per vocabulary id; changed in place.
+   * @param states The members' states.
+   * @param history The sequence.
+   * @param weight Passed to every member.
+   */
+  process(row: Float32Array, states: unknown[], history: ReadonlyTokenHistory, weight: number): void {
+    const members = this.processors;
+    for (let i = 0; i < members.length; i++) (members[i] as Processor).process(row, states[i], history, weight);
+  }
+
+  /**
+   * The chain's spec: its members' specs.
+   *
+   * @returns The spec.
+   * @throws {RuleLMError} When a member cannot be serialized.
+   */
+  override toJSON(): ProcessorSpec {
+    return { kind: 'chain', processors: this.processors.map((p, i) => specOf(p, `processors[${i}]`)) };
+  }
+
+  /** How a chain is read from JSON. */
+  static readonly spec: SpecDefinition<ChainSpec> = {
     kind: 'chain',
-    additive: members.every((p) => p.additive),
-    processors: members,
-    createState(history: ReadonlyTokenHistory): unknown[] {
-      return members.map((p) => p.createState(history) as unknown);
-    },
-    update(states: unknown[], history: ReadonlyTokenHistory, from: number): void {
-      for (let i = 0; i < count; i++) (members[i] as AnyProcessor).update(states[i], history, from);
-    },
-    process(row: Float32Array, states: unknown[], history: ReadonlyTokenHistory, weight: number): void {
-      for (let i = 0; i < count; i++) (members[i] as AnyProcessor).process(row, states[i], history, weight);
-    },
-    toJSON: (): ProcessorSpec => ({ kind: 'chain', processors: members.map((p, i) => specOf(p, `processors[${i}]`)) }),
+    schema: (processor) => v.strictObject({ kind: v.literal('chain'), processors: v.pipe(v.array(processor), v.maxLength(1024)) }),
+    fromSpec: (spec, context, path) => new Chain(spec.processors.map((p, i) => context.build(p, `${path}.processors[${i}]`))),
   };
 }

@@ -1,3 +1,5 @@
+const RULELM_ERROR = Symbol.for('rulelm.error');
+
 /**
  * The one error class of rulelm. Every error the library throws on purpose is a
  * `RuleLMError`, with the offending argument named in `argument` and in the message.
@@ -5,7 +7,7 @@
  * @example
  * ```ts
  * try {
- *   endOfSequenceRamp({ eosTokenIds: 2, rampLength: -3 });
+ *   new EndOfSequenceRamp({ eosTokenIds: 2, rampLength: -3 });
  * } catch (error) {
  *   if (RuleLMError.isInstance(error)) console.log(error.argument); // "rampLength"
  * }
@@ -25,18 +27,17 @@ export class RuleLMError extends Error {
     super(`[rulelm] ${message}`, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'RuleLMError';
     this.argument = options.argument;
+    Object.defineProperty(this, RULELM_ERROR, { value: true });
   }
 
   /**
-   * Tells whether a value is a rulelm error, also across copies of the library loaded twice.
+   * Tells whether a value is a rulelm error, also across copies of the library loaded twice (it
+   * checks a `Symbol.for` marker, not the class or the name).
    *
    * @param error Any value.
    * @returns `true` when `error` is a `RuleLMError`.
    */
   static isInstance(error: unknown): error is RuleLMError {
-    return (
-      error instanceof RuleLMError ||
-      (typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'RuleLMError')
-    );
+    return typeof error === 'object' && error !== null && (error as { [RULELM_ERROR]?: unknown })[RULELM_ERROR] === true;
   }
 }

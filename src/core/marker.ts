@@ -1,5 +1,5 @@
 import type { ReadonlyTokenHistory } from './history';
-import type { AnchorSpec } from '../spec/types';
+import type { AnchorSpec } from '../serialization/types';
 import { RuleLMError } from './errors';
 import { assertIdsInVocabulary, assertOneOf, toTokenIds } from './validate';
 
@@ -60,16 +60,24 @@ export function resolveAnchor(argument: string, value: unknown, fallbackDefault:
 }
 
 /**
- * The start position of an anchor before any marker is seen; checks the marker's ids against
- * the sequence's vocabulary (called when a sequence starts).
+ * Checks a marker's ids against the vocabulary.
+ *
+ * @param anchor The anchor.
+ * @param vocabSize The vocabulary size.
+ * @throws {RuleLMError} When a marker id is outside the vocabulary.
+ */
+export function checkAnchor(anchor: ResolvedAnchor, vocabSize: number): void {
+  assertIdsInVocabulary(`${anchor.argument}.after`, anchor.marker, vocabSize);
+}
+
+/**
+ * The start position of an anchor before any marker is seen.
  *
  * @param anchor The anchor.
  * @param history The sequence.
  * @returns The prompt length for `"response"`, else 0.
- * @throws {RuleLMError} When a marker id is outside the vocabulary.
  */
 export function anchorBase(anchor: ResolvedAnchor, history: ReadonlyTokenHistory): number {
-  assertIdsInVocabulary(`${anchor.argument}.after`, anchor.marker, history.vocabSize);
   return anchor.base === 'response' ? history.promptLength : 0;
 }
 

@@ -1,16 +1,18 @@
-import type { Chain } from '../core/chain';
 import type { Anchor } from '../core/marker';
-import type { AnyProcessor } from '../core/processor';
+import type { Processor } from '../core/processor';
 import type { TokenizerLike, Vocabulary } from '../core/vocabulary';
-import { chain } from '../core/chain';
+import type { SpecDefinition } from '../serialization/types';
+import * as v from 'valibot';
+import { Chain } from '../core/chain';
 import { RuleLMError } from '../core/errors';
 import { resolveMarker, resolveText } from '../core/resolve';
 import { assertBoolean, assertOneOf, assertOptions, toTokenIds } from '../core/validate';
 import { toVocabulary } from '../core/vocabulary';
-import { endOfSequenceRamp } from '../processors/end-of-sequence-ramp';
-import { positionBias } from '../processors/position-bias';
-import { repetitionPenalty } from '../processors/repetition-penalty';
-import { tokenBias } from '../processors/token-bias';
+import { EndOfSequenceRamp } from '../processors/end-of-sequence-ramp';
+import { PositionBias } from '../processors/position-bias';
+import { RepetitionPenalty } from '../processors/repetition-penalty';
+import { TokenBias } from '../processors/token-bias';
+import { optionsOf, tokenId, tokenIds } from '../serialization/schemas';
 import { HEWITT2024, startScore } from './hewitt2024-constants';
 
 /** The rules of the paper's rule-based model. */
@@ -54,8 +56,21 @@ export interface Hewitt2024TableRow {
   readonly when: string;
 }
 
-/** The paper's rule-based model: a chain with a report of what it resolved. */
-export interface Hewitt2024 extends Chain {
+/** What {@link hewitt2024} resolved, besides its processors. */
+interface Hewitt2024Report {
+  readonly table: readonly Hewitt2024TableRow[];
+  readonly skipped: readonly string[];
+  readonly rules: readonly Hewitt2024Rule[];
+  readonly fidelity: 'reference' | 'clean';
+  readonly markers: { readonly user: readonly number[]; readonly assistant: readonly number[] } | undefined;
+}
+
+/**
+ * The paper's rule-based model: a {@link Chain} of its rules, with a report of what it resolved
+ * on one vocabulary. Made by {@link hewitt2024}; its spec is the chain's (token ids, so it loads
+ * without a tokenizer).
+ */
+export class Hewitt2024 extends Chain {
   /** What the preset does to this vocabulary, row by row. */
   readonly table: readonly Hewitt2024TableRow[];
   /** Uniform-rule words this vocabulary cannot spell with one token (skipped). */
@@ -66,6 +81,49 @@ export interface Hewitt2024 extends Chain {
   readonly fidelity: 'reference' | 'clean';
   /** The marker token ids used (reference fidelity), for inspection. */
   readonly markers: { readonly user: readonly number[]; readonly assistant: readonly number[] } | undefined;
+
+  /**
+   * Wraps the preset's processors; use {@link hewitt2024}.
+   *
+   * @param processors The rules' processors.
+   * @param report What was resolved.
+   */
+  constructor(processors: readonly Processor[], report: Hewitt2024Report) {
+    super(processors);
+    this.table = report.table;
+    this.skipped = report.skipped;
+    this.rules = report.rules;
+    this.fidelity = report.fidelity;
+    this.markers = report.markers;
+  }
+
+  /**
+   * How the preset is read from JSON (`{ "kind": "hewitt2024", ...options }`, which needs the
+   * tokenizer given to `parseSpec`).
+   */
+  static readonly presetSpec: SpecDefinition<Hewitt2024Spec> = {
+    kind: 'hewitt2024',
+    schema: () => {
+      const marker = v.union([v.pipe(v.string(), v.minLength(1), v.maxLength(256)), v.pipe(tokenIds, v.minLength(1))]);
+      return v.strictObject({
+        kind: v.literal('hewitt2024'),
+        rules: v.exactOptional(v.union([v.pipe(v.string(), v.maxLength(64)), v.strictObject({ eos: v.exactOptional(v.boolean()), uniform: v.exactOptional(v.boolean()), diversity: v.exactOptional(v.boolean()), start: v.exactOptional(v.boolean()) })])),
+        fidelity: v.exactOptional(v.picklist(['reference', 'clean'])),
+        eosTokenIds: v.exactOptional(v.union([tokenId, tokenIds])),
+        markers: v.exactOptional(v.strictObject({ user: v.exactOptional(marker), assistant: v.exactOptional(marker) })),
+      });
+    },
+    fromSpec: (spec, context, path) => {
+      if (context.tokenizer === undefined) throw new RuleLMError(`\`${path}\` is the hewitt2024 preset, which needs the \`tokenizer\` option`, { argument: 'tokenizer' });
+      return hewitt2024(context.tokenizer, optionsOf(spec));
+    },
+  };
+}
+
+/** The JSON spec of the preset: {@link hewitt2024}'s options (it needs a tokenizer to load). */
+export interface Hewitt2024Spec extends Hewitt2024Options {
+  /** The kind. */
+  readonly kind: 'hewitt2024';
 }
 
 const RULES: readonly Hewitt2024Rule[] = ['eos', 'uniform', 'diversity', 'start'];
@@ -101,10 +159,14 @@ function displayPiece(vocabulary: Vocabulary, id: number): string | undefined {
  *
  * @param tokenizer A transformers.js tokenizer or a rulelm vocabulary.
  * @param options Rules, fidelity, EOS ids, markers.
- * @returns The preset, a chain.
+ * @returns The preset, a {@link Chain} (an instance of `Hewitt2024`, with its `table`).
  * @throws {RuleLMError} On a bad or unknown option, no EOS id, or markers that cannot be resolved.
  * @example
  * ```ts
+ * import { AutoTokenizer } from '@huggingface/transformers';
+ * import { hewitt2024 } from 'rulelm';
+ *
+ * const tokenizer = await AutoTokenizer.from_pretrained('Xenova/llama2.c-stories15M');
  * const rules = hewitt2024(tokenizer);                                   // the paper's model
  * const noDiversity = hewitt2024(tokenizer, { rules: 'eos-uniform' });  // an ablation
  * console.table(rules.table);
@@ -128,7 +190,7 @@ export /* @__NO_SIDE_EFFECTS__ */ function hewitt2024(tokenizer: Vocabulary | To
   const markers = reference ? { user: needsUser ? marker('user') : [], assistant: needsAssistant ? marker('assistant') : [] } : undefined;
   const responseFrom: Anchor = markers && markers.assistant.length > 0 ? { after: markers.assistant, fallback: 'response' } : 'response';
 
-  const processors: AnyProcessor[] = [];
+  const processors: Processor[] = [];
   const table: Hewitt2024TableRow[] = [];
   const skipped: string[] = [];
   const piece = (id: number): string => displayPiece(vocabulary, id) ?? `#${id}`;
@@ -141,7 +203,7 @@ export /* @__NO_SIDE_EFFECTS__ */ function hewitt2024(tokenizer: Vocabulary | To
     }
     const eos = [...toTokenIds('eosTokenIds', typeof ids === 'number' ? [ids] : ids)];
     const { maxBias, rampLength } = HEWITT2024.eos;
-    processors.push(endOfSequenceRamp({ eosTokenIds: eos, maxBias, rampLength, afterRamp: reference ? 'zero' : 'hold', countFrom: responseFrom }));
+    processors.push(new EndOfSequenceRamp({ eosTokenIds: eos, maxBias, rampLength, afterRamp: reference ? 'zero' : 'hold', countFrom: responseFrom }));
     const after = reference ? `0 from t = ${rampLength}` : `${maxBias} from t = ${rampLength}`;
     for (const id of eos) table.push({ rule: 'eos', id, piece: piece(id), bias: maxBias, when: `${maxBias} * t / ${rampLength} for t < ${rampLength}, ${after}` });
   }
@@ -157,12 +219,12 @@ export /* @__NO_SIDE_EFFECTS__ */ function hewitt2024(tokenizer: Vocabulary | To
         table.push({ rule: 'uniform', id, piece: piece(id), bias: u.bias, when: 'every step' });
       }
     }
-    if (biases.length > 0) processors.push(tokenBias({ biases }));
+    if (biases.length > 0) processors.push(new TokenBias({ biases }));
   }
   if (rules.includes('diversity')) {
     const penalty = HEWITT2024.diversityPenalty;
     const scope: Anchor = markers && markers.user.length > 0 ? { after: markers.user, fallback: 'sequence' } : 'response';
-    processors.push(repetitionPenalty({ mode: 'presence', penalty, scope }));
+    processors.push(new RepetitionPenalty({ mode: 'presence', penalty, scope }));
     table.push({ rule: 'diversity', id: -1, piece: 'every token type seen', bias: -penalty, when: reference ? 'since the last user tag' : 'since the response start' });
   }
   if (rules.includes('start')) {
@@ -178,11 +240,10 @@ export /* @__NO_SIDE_EFFECTS__ */ function hewitt2024(tokenizer: Vocabulary | To
       { at: 1, biases: at(t1.text, t1.bias) },
       { at: 2, biases: at(t2.text, t2.bias) },
     ].filter((p) => p.biases.length > 0);
-    processors.push(positionBias({ positions, countFrom: responseFrom }));
+    processors.push(new PositionBias({ positions, countFrom: responseFrom }));
     table.push({ rule: 'start', id: -1, piece: 'every token', bias: t0Weight, when: 't = 0: 5 * score(piece)' });
     for (const b of at(t1.text, t1.bias)) table.push({ rule: 'start', id: b.token, piece: piece(b.token), bias: b.bias, when: 't = 1' });
     for (const b of at(t2.text, t2.bias)) table.push({ rule: 'start', id: b.token, piece: piece(b.token), bias: b.bias, when: 't = 2' });
   }
-  const base = chain(processors);
-  return { ...base, table, skipped, rules, fidelity, markers };
+  return new Hewitt2024(processors, { table, skipped, rules, fidelity, markers });
 }

@@ -1,19 +1,21 @@
 import type { ReadonlyTokenHistory } from '../core/history';
-import type { AnyProcessor, LogitsProcessor } from '../core/processor';
-import type { ProcessorSpec } from '../spec/types';
-import { specOf } from '../spec/spec-of';
+import type { ProcessorSpec, SpecDefinition } from '../serialization/types';
+import * as v from 'valibot';
+import { specOf } from '../serialization/spec-of';
 import { RuleLMError } from '../core/errors';
+import { Processor, assertProcessor } from '../core/processor';
 import { assertFinite, assertOneOf, assertOptions, fail } from '../core/validate';
+import { finite, optionsOf } from '../serialization/schemas';
 
 /** One rule expert and its weight. */
 export interface Expert {
   /** An additive processor or chain; its score vector is what it adds to a zero row. */
-  readonly processor: AnyProcessor;
+  readonly processor: Processor;
   /** The weight (negative allowed). Default 1. */
   readonly weight?: number;
 }
 
-/** Options of {@link productOfExperts}. */
+/** Options of {@link ProductOfExperts}. */
 export interface ProductOfExpertsOptions {
   /** Weight of the base model's scores (the row). Default 1. */
   readonly baseWeight?: number;
@@ -36,14 +38,16 @@ export interface ProductOfExpertsState {
   readonly scratch: Float32Array | undefined;
 }
 
-/** A product of experts over the base scores and rule experts. */
-export interface ProductOfExperts extends LogitsProcessor<'product-of-experts', ProductOfExpertsState> {
-  /** The base weight. */
-  readonly baseWeight: number;
-  /** The experts with their weights. */
-  readonly experts: readonly { readonly processor: AnyProcessor; readonly weight: number }[];
+/** The JSON spec of a {@link ProductOfExperts}: its options, with each expert's processor as a spec. */
+export interface ProductOfExpertsSpec {
+  /** The kind. */
+  readonly kind: 'product-of-experts';
+  /** Weight of the base model's scores. */
+  readonly baseWeight?: number;
   /** The output mode. */
-  readonly output: 'logits' | 'log-probs';
+  readonly output?: 'logits' | 'log-probs';
+  /** The rule experts. */
+  readonly experts: readonly { readonly processor: ProcessorSpec; readonly weight?: number }[];
 }
 
 /**
@@ -95,94 +99,173 @@ function logSumExpSkippingNaN(row: Float32Array): number {
 }
 
 /**
- * Creates a product of experts: `score = baseWeight * log_softmax(row) + sum of weight_i *
- * log_softmax(expert_i)`, where the row holds the base model's scores and each expert is an
- * additive rule processor. Changes the row in place. Tokens masked in the base (`-Infinity`)
- * stay masked. Experts of weight 0 are skipped. `NaN` scores from a broken model stay `NaN` and
- * are kept out of the exact mode's normalizer, so they never spread to other tokens.
+ * A product of experts (Hewitt et al. 2024, section 3): `score = baseWeight * log_softmax(row) +
+ * sum of weight_i * log_softmax(expert_i)`, where the row holds the base model's logits and each
+ * expert is an additive rule processor (its score vector is what it adds to a zero row). Changes
+ * the row in place. Tokens masked in the base (`-Infinity`) stay masked. Experts of weight 0 are
+ * skipped. `NaN` scores from a broken model stay `NaN` and are kept out of the exact mode's
+ * normalizer, so they never spread to other tokens.
  *
  * Fast path: with `output: "logits"` and `baseWeight` 1 this is `row += sum of weight_i *
- * expert_i`, which touches only the tokens the experts name; it differs from the exact value
- * by a per-row constant (the normalizers), so sampling and argmax are unchanged.
+ * expert_i`, which touches only the tokens the experts name; it differs from the exact value by
+ * a per-row constant (the normalizers), so sampling and argmax are unchanged. Then it is additive.
  *
- * @param options The base weight, the experts and the output mode.
- * @returns The processor; additive in the fast path.
- * @throws {RuleLMError} On a bad or unknown option, or an expert that is not additive.
  * @example
  * ```ts
- * productOfExperts({ experts: [{ processor: hewitt2024(tokenizer), weight: 1 }] });
+ * import { ProductOfExperts, TokenBias } from 'rulelm';
+ *
+ * const poe = new ProductOfExperts({ experts: [{ processor: new TokenBias({ biases: [{ token: 2, bias: 3 }] }), weight: 0.5 }], output: 'log-probs' });
+ * poe.experts[0]?.weight; // 0.5
  * ```
  */
-export /* @__NO_SIDE_EFFECTS__ */ function productOfExperts(options: ProductOfExpertsOptions): ProductOfExperts {
-  assertOptions('options', options, ['baseWeight', 'experts', 'output']);
-  const { baseWeight = 1, experts, output = 'logits' } = options;
-  assertFinite('baseWeight', baseWeight);
-  assertOneOf('output', output, ['logits', 'log-probs'] as const);
-  if (!Array.isArray(experts) || experts.length === 0) fail('experts', 'a non-empty array of { processor, weight }', experts);
-  const list = experts.map((entry: unknown, i) => {
-    const argument = `experts[${i}]`;
-    assertOptions(argument, entry, ['processor', 'weight']);
-    const { processor, weight = 1 } = entry as Expert;
-    if (typeof processor !== 'object' || processor === null || typeof processor.process !== 'function') fail(`${argument}.processor`, 'a rulelm processor', processor);
-    if (!processor.additive) {
-      throw new RuleLMError(`\`${argument}.processor\` must be an additive processor (a rule whose scores do not depend on the row), but is a ${processor.kind} that is not`, {
-        argument: `${argument}.processor`,
-      });
-    }
-    assertFinite(`${argument}.weight`, weight);
-    return { processor, weight };
-  });
-  const active = list.filter((e) => e.weight !== 0);
-  const exact = output === 'log-probs';
+export class ProductOfExperts extends Processor<ProductOfExpertsState> {
+  /** The kind. */
+  readonly kind: 'product-of-experts' = 'product-of-experts';
+  /** `true` in the fast path (`output: "logits"`, `baseWeight` 1). */
+  override readonly additive: boolean;
+  /** The base weight. */
+  readonly baseWeight: number;
+  /** The experts with their weights. */
+  readonly experts: readonly { readonly processor: Processor; readonly weight: number }[];
+  /** The output mode. */
+  readonly output: 'logits' | 'log-probs';
+  readonly #active: readonly { readonly processor: Processor; readonly weight: number }[];
 
-  return {
-    kind: 'product-of-experts',
-    toJSON: (): ProcessorSpec => ({
+  /**
+   * Creates a product of experts.
+   *
+   * @param options The base weight, the experts and the output mode.
+   * @throws {RuleLMError} On a bad or unknown option, or an expert that is not additive.
+   */
+  constructor(options: ProductOfExpertsOptions) {
+    super();
+    assertOptions('options', options, ['baseWeight', 'experts', 'output']);
+    const { baseWeight = 1, experts, output = 'logits' } = options;
+    assertFinite('baseWeight', baseWeight);
+    assertOneOf('output', output, ['logits', 'log-probs'] as const);
+    if (!Array.isArray(experts) || experts.length === 0) fail('experts', 'a non-empty array of { processor, weight }', experts);
+    const list = experts.map((entry: unknown, i) => {
+      const argument = `experts[${i}]`;
+      assertOptions(argument, entry, ['processor', 'weight']);
+      const { processor, weight = 1 } = entry as Expert;
+      assertProcessor(`${argument}.processor`, processor);
+      if (!processor.additive) {
+        throw new RuleLMError(`\`${argument}.processor\` must be an additive processor (a rule whose scores do not depend on the row), but is a ${processor.kind} that is not`, {
+          argument: `${argument}.processor`,
+        });
+      }
+      assertFinite(`${argument}.weight`, weight);
+      return { processor, weight };
+    });
+    this.baseWeight = baseWeight;
+    this.output = output;
+    this.experts = list;
+    this.#active = list.filter((e) => e.weight !== 0);
+    this.additive = output === 'logits' && baseWeight === 1;
+  }
+
+  /**
+   * The members: the experts' processors.
+   *
+   * @returns The processors, in order.
+   */
+  override get members(): readonly Processor[] {
+    return this.experts.map((e) => e.processor);
+  }
+
+  /**
+   * Creates the experts' states (and a scratch row in the exact mode).
+   *
+   * @param history The new sequence.
+   * @returns The state.
+   */
+  createState(history: ReadonlyTokenHistory): ProductOfExpertsState {
+    return { states: this.#active.map((e) => e.processor.createState(history)), scratch: this.output === 'log-probs' ? new Float32Array(history.vocabSize) : undefined };
+  }
+
+  /**
+   * Feeds every expert the new tokens.
+   *
+   * @param state The state.
+   * @param history The sequence.
+   * @param from The first new position.
+   */
+  override update(state: ProductOfExpertsState, history: ReadonlyTokenHistory, from: number): void {
+    const active = this.#active;
+    for (let i = 0; i < active.length; i++) active[i]!.processor.update(state.states[i], history, from);
+  }
+
+  /**
+   * Combines the base scores with the experts.
+   *
+   * @param row The base model's scores (logits), changed in place.
+   * @param state The state.
+   * @param history The sequence.
+   * @param weight Scale of the experts' contributions.
+   */
+  process(row: Float32Array, state: ProductOfExpertsState, history: ReadonlyTokenHistory, weight: number): void {
+    const n = row.length;
+    const exact = this.output === 'log-probs';
+    const baseWeight = this.baseWeight;
+    const active = this.#active;
+    if (exact) {
+      // NaN scores (a broken model output) are left as they are and kept out of the normalizer,
+      // so they do not turn the whole row into NaN; a +Infinity score takes all the mass.
+      const shift = logSumExpSkippingNaN(row);
+      for (let j = 0; j < n; j++) {
+        const x = row[j] as number;
+        if (x === -Infinity || Number.isNaN(x)) continue;
+        if (shift === Infinity) row[j] = x === Infinity ? 0 : -Infinity;
+        else row[j] = baseWeight * (x - shift);
+      }
+    } else if (baseWeight !== 1) {
+      for (let j = 0; j < n; j++) {
+        const x = row[j] as number;
+        row[j] = x === -Infinity ? -Infinity : baseWeight * x;
+      }
+    }
+    for (let i = 0; i < active.length; i++) {
+      const { processor, weight: w } = active[i]!;
+      if (!exact) {
+        processor.process(row, state.states[i], history, weight * w);
+        continue;
+      }
+      const scratch = state.scratch as Float32Array;
+      scratch.fill(0);
+      processor.process(scratch, state.states[i], history, 1);
+      const shift = sparseLogSumExp(scratch);
+      for (let j = 0; j < n; j++) row[j]! += weight * w * ((scratch[j] as number) - shift);
+    }
+  }
+
+  /**
+   * The spec, with each expert's processor as a spec.
+   *
+   * @returns The spec.
+   * @throws {RuleLMError} When an expert cannot be serialized.
+   */
+  override toJSON(): ProcessorSpec {
+    return {
       kind: 'product-of-experts',
-      baseWeight,
-      output,
-      experts: list.map((e, i) => ({ processor: specOf(e.processor, `experts[${i}].processor`), weight: e.weight })),
-    }),
-    additive: !exact && baseWeight === 1,
-    baseWeight,
-    experts: list,
-    output,
-    createState(history: ReadonlyTokenHistory): ProductOfExpertsState {
-      return { states: active.map((e) => e.processor.createState(history) as unknown), scratch: exact ? new Float32Array(history.vocabSize) : undefined };
-    },
-    update(state: ProductOfExpertsState, history: ReadonlyTokenHistory, from: number): void {
-      for (let i = 0; i < active.length; i++) active[i]!.processor.update(state.states[i], history, from);
-    },
-    process(row: Float32Array, state: ProductOfExpertsState, history: ReadonlyTokenHistory, weight: number): void {
-      const n = row.length;
-      if (exact) {
-        // NaN scores (a broken model output) are left as they are and kept out of the normalizer,
-        // so they do not turn the whole row into NaN; a +Infinity score takes all the mass.
-        const shift = logSumExpSkippingNaN(row);
-        for (let j = 0; j < n; j++) {
-          const x = row[j] as number;
-          if (x === -Infinity || Number.isNaN(x)) continue;
-          if (shift === Infinity) row[j] = x === Infinity ? 0 : -Infinity;
-          else row[j] = baseWeight * (x - shift);
-        }
-      } else if (baseWeight !== 1) {
-        for (let j = 0; j < n; j++) {
-          const x = row[j] as number;
-          row[j] = x === -Infinity ? -Infinity : baseWeight * x;
-        }
-      }
-      for (let i = 0; i < active.length; i++) {
-        const { processor, weight: w } = active[i]!;
-        if (!exact) {
-          processor.process(row, state.states[i], history, weight * w);
-          continue;
-        }
-        const scratch = state.scratch as Float32Array;
-        scratch.fill(0);
-        processor.process(scratch, state.states[i], history, 1);
-        const shift = sparseLogSumExp(scratch);
-        for (let j = 0; j < n; j++) row[j]! += weight * w * ((scratch[j] as number) - shift);
-      }
+      baseWeight: this.baseWeight,
+      output: this.output,
+      experts: this.experts.map((e, i) => ({ processor: specOf(e.processor, `experts[${i}].processor`), weight: e.weight })),
+    };
+  }
+
+  /** How a product of experts is read from JSON. */
+  static readonly spec: SpecDefinition<ProductOfExpertsSpec> = {
+    kind: 'product-of-experts',
+    schema: (processor) =>
+      v.strictObject({
+        kind: v.literal('product-of-experts'),
+        baseWeight: v.exactOptional(finite),
+        output: v.exactOptional(v.picklist(['logits', 'log-probs'])),
+        experts: v.pipe(v.array(v.strictObject({ processor, weight: v.exactOptional(finite) })), v.maxLength(1024)),
+      }),
+    fromSpec: (spec, context, path) => {
+      const options = optionsOf(spec);
+      return new ProductOfExperts({ ...options, experts: spec.experts.map((e, i) => ({ ...e, processor: context.build(e.processor, `${path}.experts[${i}].processor`) })) });
     },
   };
 }

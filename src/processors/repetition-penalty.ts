@@ -1,9 +1,11 @@
 import type { ReadonlyTokenHistory } from '../core/history';
-import type { LogitsProcessor } from '../core/processor';
-import type { ProcessorSpec } from '../spec/types';
+import type { ProcessorSpec, SpecDefinition } from '../serialization/types';
 import type { Anchor, ResolvedAnchor } from '../core/marker';
-import { anchorBase, markerEndsAt, resolveAnchor } from '../core/marker';
+import * as v from 'valibot';
+import { anchorBase, checkAnchor, markerEndsAt, resolveAnchor } from '../core/marker';
+import { Processor } from '../core/processor';
 import { assertFinite, assertIdsInVocabulary, assertOneOf, assertOptions, assertPositive, assertPositiveInteger, toTokenIds } from '../core/validate';
+import { anchor as anchorSchema, finite, optionsOf, tokenIds } from '../serialization/schemas';
 
 /**
  * How a repetition penalty applies to every token type seen in scope:
@@ -15,7 +17,7 @@ import { assertFinite, assertIdsInVocabulary, assertOneOf, assertOptions, assert
  */
 export type RepetitionMode = 'presence' | 'frequency' | 'multiplicative';
 
-/** Options of {@link repetitionPenalty}. */
+/** Options of {@link RepetitionPenalty}. */
 export interface RepetitionPenaltyOptions {
   /** How the penalty applies. */
   readonly mode: RepetitionMode;
@@ -51,12 +53,10 @@ export interface RepetitionPenaltyState {
   readonly exempt: Uint8Array | undefined;
 }
 
-/** A processor that penalizes tokens already seen in scope. */
-export interface RepetitionPenalty extends LogitsProcessor<'repetition-penalty', RepetitionPenaltyState> {
-  /** The mode. */
-  readonly mode: RepetitionMode;
-  /** The penalty. */
-  readonly penalty: number;
+/** The JSON spec of a {@link RepetitionPenalty}: its options. */
+export interface RepetitionPenaltySpec extends RepetitionPenaltyOptions {
+  /** The kind. */
+  readonly kind: 'repetition-penalty';
 }
 
 const KNOWN = ['mode', 'penalty', 'scope', 'window', 'exempt'];
@@ -86,94 +86,175 @@ function clear(state: RepetitionPenaltyState): void {
 }
 
 /**
- * Creates a repetition penalty: every token type seen in scope gets penalized. The state keeps
- * counts incrementally (each step feeds only the new token), so a step costs O(distinct types
- * in scope), never O(history). Changes the row in place.
+ * A repetition penalty: every token type seen in scope gets penalized: the paper's diversity
+ * rule and OpenAI's / llama.cpp's presence penalty (`"presence"`), their frequency penalty
+ * (`"frequency"`), or CTRL's / HF transformers' multiplicative `repetition_penalty`
+ * (`"multiplicative"`). The state keeps counts incrementally (each step feeds only the new
+ * token), so a step costs O(distinct types in scope), never O(history). Changes the row in
+ * place. Additive for `"presence"` and `"frequency"`.
  *
- * @param options Mode, penalty, scope, window and exempt ids.
- * @returns The processor (additive for `"presence"` and `"frequency"`).
- * @throws {RuleLMError} On a bad or unknown option, or (per sequence) an exempt id outside the vocabulary.
  * @example
  * ```ts
- * // The paper's diversity rule: -1.5 for every type seen since the user tag.
- * repetitionPenalty({ mode: 'presence', penalty: 1.5, scope: { after: userTagIds } });
+ * import { RepetitionPenalty } from 'rulelm';
+ *
+ * // The paper's diversity rule: -1.5 for every type seen since the user tag (ids 29966, 29989).
+ * const diversity = new RepetitionPenalty({ mode: 'presence', penalty: 1.5, scope: { after: [29966, 29989] } });
+ * diversity.additive; // true
  * ```
  */
-export /* @__NO_SIDE_EFFECTS__ */ function repetitionPenalty(options: RepetitionPenaltyOptions): RepetitionPenalty {
-  assertOptions('options', options, KNOWN);
-  const { mode, penalty, scope = 'response', window, exempt } = options;
-  assertOneOf('mode', mode, ['presence', 'frequency', 'multiplicative'] as const);
-  if (mode === 'multiplicative') assertPositive('penalty', penalty);
-  else assertFinite('penalty', penalty);
-  const anchor: ResolvedAnchor = resolveAnchor('scope', scope, 'sequence');
-  if (window !== undefined) assertPositiveInteger('window', window);
-  const exemptIds = exempt === undefined ? undefined : toTokenIds('exempt', exempt, { allowEmpty: true });
-  const marker = anchor.marker;
+export class RepetitionPenalty extends Processor<RepetitionPenaltyState> {
+  /** The kind. */
+  readonly kind: 'repetition-penalty' = 'repetition-penalty';
+  /** `true` for the additive modes. */
+  override readonly additive: boolean;
+  /** The mode. */
+  readonly mode: RepetitionMode;
+  /** The penalty. */
+  readonly penalty: number;
+  readonly #anchor: ResolvedAnchor;
+  readonly #window: number | undefined;
+  readonly #exempt: Int32Array | undefined;
 
-  return {
-    kind: 'repetition-penalty',
-    toJSON: (): ProcessorSpec => ({
+  /**
+   * Creates a repetition penalty.
+   *
+   * @param options Mode, penalty, scope, window and exempt ids.
+   * @throws {RuleLMError} On a bad or unknown option.
+   */
+  constructor(options: RepetitionPenaltyOptions) {
+    super();
+    assertOptions('options', options, KNOWN);
+    const { mode, penalty, scope = 'response', window, exempt } = options;
+    assertOneOf('mode', mode, ['presence', 'frequency', 'multiplicative'] as const);
+    if (mode === 'multiplicative') assertPositive('penalty', penalty);
+    else assertFinite('penalty', penalty);
+    this.#anchor = resolveAnchor('scope', scope, 'sequence');
+    if (window !== undefined) assertPositiveInteger('window', window);
+    this.#window = window;
+    this.#exempt = exempt === undefined ? undefined : toTokenIds('exempt', exempt, { allowEmpty: true });
+    this.mode = mode;
+    this.penalty = penalty;
+    this.additive = mode !== 'multiplicative';
+  }
+
+  /**
+   * Checks the exempt ids and the scope's marker against the vocabulary.
+   *
+   * @param vocabSize The vocabulary size.
+   * @throws {RuleLMError} On an id outside the vocabulary.
+   */
+  override checkVocabulary(vocabSize: number): void {
+    if (this.#exempt !== undefined) assertIdsInVocabulary('exempt', this.#exempt, vocabSize);
+    checkAnchor(this.#anchor, vocabSize);
+  }
+
+  /**
+   * Creates a sequence's counts.
+   *
+   * @param history The new sequence.
+   * @returns The state.
+   */
+  createState(history: ReadonlyTokenHistory): RepetitionPenaltyState {
+    const size = history.vocabSize;
+    const exempt = this.#exempt;
+    let exemptMask: Uint8Array | undefined;
+    if (exempt !== undefined && exempt.length > 0) {
+      exemptMask = new Uint8Array(size);
+      for (const id of exempt) exemptMask[id] = 1;
+    }
+    return {
+      start: anchorBase(this.#anchor, history),
+      counts: new Int32Array(size),
+      seen: new Int32Array(size),
+      index: this.#window === undefined ? undefined : new Int32Array(size),
+      size: 0,
+      exempt: exemptMask,
+    };
+  }
+
+  /**
+   * Counts the new tokens (and drops those leaving the window, or everything at a new marker).
+   *
+   * @param state The state.
+   * @param history The sequence.
+   * @param from The first new position.
+   */
+  override update(state: RepetitionPenaltyState, history: ReadonlyTokenHistory, from: number): void {
+    const tokens = history.tokens;
+    const marker = this.#anchor.marker;
+    const window = this.#window;
+    for (let p = from; p < history.length; p++) {
+      if (marker.length > 0 && markerEndsAt(marker, tokens, p + 1)) {
+        clear(state);
+        state.start = p + 1;
+        continue;
+      }
+      if (p < state.start) continue;
+      add(state, tokens[p] as number);
+      if (window !== undefined) {
+        const leaving = p - window;
+        if (leaving >= state.start) remove(state, tokens[leaving] as number);
+      }
+    }
+  }
+
+  /**
+   * Penalizes every type seen in scope.
+   *
+   * @param row Scores, changed in place.
+   * @param state The state.
+   * @param _history Unused.
+   * @param weight Scale of the additive modes.
+   */
+  process(row: Float32Array, state: RepetitionPenaltyState, _history: ReadonlyTokenHistory, weight: number): void {
+    const { seen, size, counts } = state;
+    const penalty = this.penalty;
+    if (this.mode === 'presence') {
+      const amount = weight * penalty;
+      for (let i = 0; i < size; i++) row[seen[i] as number]! -= amount;
+    } else if (this.mode === 'frequency') {
+      const amount = weight * penalty;
+      for (let i = 0; i < size; i++) {
+        const id = seen[i] as number;
+        row[id]! -= amount * (counts[id] as number);
+      }
+    } else {
+      for (let i = 0; i < size; i++) {
+        const id = seen[i] as number;
+        const score = row[id] as number;
+        row[id] = score < 0 ? score * penalty : score / penalty;
+      }
+    }
+  }
+
+  /**
+   * The spec: every option, defaults written out.
+   *
+   * @returns The spec.
+   */
+  override toJSON(): ProcessorSpec {
+    return {
       kind: 'repetition-penalty',
-      mode,
-      penalty,
-      scope: anchor.spec,
-      ...(window === undefined ? {} : { window }),
-      ...(exemptIds === undefined ? {} : { exempt: [...exemptIds] }),
-    }),
-    additive: mode !== 'multiplicative',
-    mode,
-    penalty,
-    createState(history: ReadonlyTokenHistory): RepetitionPenaltyState {
-      const v = history.vocabSize;
-      let exemptMask: Uint8Array | undefined;
-      if (exemptIds !== undefined && exemptIds.length > 0) {
-        assertIdsInVocabulary('exempt', exemptIds, v);
-        exemptMask = new Uint8Array(v);
-        for (const id of exemptIds) exemptMask[id] = 1;
-      }
-      return {
-        start: anchorBase(anchor, history),
-        counts: new Int32Array(v),
-        seen: new Int32Array(v),
-        index: window === undefined ? undefined : new Int32Array(v),
-        size: 0,
-        exempt: exemptMask,
-      };
-    },
-    update(state: RepetitionPenaltyState, history: ReadonlyTokenHistory, from: number): void {
-      const tokens = history.tokens;
-      for (let p = from; p < history.length; p++) {
-        if (marker.length > 0 && markerEndsAt(marker, tokens, p + 1)) {
-          clear(state);
-          state.start = p + 1;
-          continue;
-        }
-        if (p < state.start) continue;
-        add(state, tokens[p] as number);
-        if (window !== undefined) {
-          const leaving = p - window;
-          if (leaving >= state.start) remove(state, tokens[leaving] as number);
-        }
-      }
-    },
-    process(row: Float32Array, state: RepetitionPenaltyState, _history: ReadonlyTokenHistory, weight: number): void {
-      const { seen, size, counts } = state;
-      if (mode === 'presence') {
-        const amount = weight * penalty;
-        for (let i = 0; i < size; i++) row[seen[i] as number]! -= amount;
-      } else if (mode === 'frequency') {
-        const amount = weight * penalty;
-        for (let i = 0; i < size; i++) {
-          const id = seen[i] as number;
-          row[id]! -= amount * (counts[id] as number);
-        }
-      } else {
-        for (let i = 0; i < size; i++) {
-          const id = seen[i] as number;
-          const score = row[id] as number;
-          row[id] = score < 0 ? score * penalty : score / penalty;
-        }
-      }
-    },
+      mode: this.mode,
+      penalty: this.penalty,
+      scope: this.#anchor.spec,
+      ...(this.#window === undefined ? {} : { window: this.#window }),
+      ...(this.#exempt === undefined ? {} : { exempt: [...this.#exempt] }),
+    };
+  }
+
+  /** How a repetition penalty is read from JSON. */
+  static readonly spec: SpecDefinition<RepetitionPenaltySpec> = {
+    kind: 'repetition-penalty',
+    schema: () =>
+      v.strictObject({
+        kind: v.literal('repetition-penalty'),
+        mode: v.picklist(['presence', 'frequency', 'multiplicative']),
+        penalty: finite,
+        scope: v.exactOptional(anchorSchema),
+        window: v.exactOptional(finite),
+        exempt: v.exactOptional(tokenIds),
+      }),
+    fromSpec: (spec) => new RepetitionPenalty(optionsOf(spec)),
   };
 }

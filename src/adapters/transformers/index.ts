@@ -5,8 +5,8 @@
  *
  * @packageDocumentation
  */
-export type { LogitsProcessorOptions, RuleLMLogitsProcessor, TraceEvent } from './logits-processor';
-export { logitsProcessor } from './logits-processor';
+export type { RuleLMLogitsProcessorOptions, TraceEvent } from './logits-processor';
+export { RuleLMLogitsProcessor, logitsProcessorList } from './logits-processor';
 export type { ModelInfo, ModelLike } from './model-info';
 export { modelInfo } from './model-info';
 export type { ChatTokenizerLike, FormatPromptOptions, FormattedPrompt } from './prompt';

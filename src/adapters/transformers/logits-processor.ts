@@ -1,9 +1,13 @@
-import type { AnyProcessor } from '../../core/processor';
+import type { Tensor } from '@huggingface/transformers';
+import type { Processor } from '../../core/processor';
+import type { Sequence } from '../../core/sequence';
 import type { ModelLike } from './model-info';
-import { LogitsProcessorList } from '@huggingface/transformers';
+import { LogitsProcessor, LogitsProcessorList } from '@huggingface/transformers';
 import { RuleLMError } from '../../core/errors';
-import { TokenHistory } from '../../core/history';
+import { assertProcessor } from '../../core/processor';
+import { startSequence } from '../../core/sequence';
 import { assertOptions, fail, toTokenIds } from '../../core/validate';
+import { EndOfSequenceRamp } from '../../processors/end-of-sequence-ramp';
 import { modelInfo } from './model-info';
 
 /** One change a processor made to one row at one step, reported by the trace. */
@@ -14,16 +18,16 @@ export interface TraceEvent {
   readonly batchIndex: number;
   /** Response position: tokens generated before this step in this row. */
   readonly step: number;
-  /** Index of the processor in the chain. */
+  /** Index of the processor in the chain (0 when the processor is not a chain). */
   readonly processorIndex: number;
   /** The processor's kind. */
   readonly kind: string;
-  /** Every token whose score changed, with the change (`after - before`; infinite when a score was unmasked). */
+  /** Every token whose score changed, with the change (`after - before`, logit units; infinite when a score was unmasked). */
   readonly changes: readonly { readonly token: number; readonly delta: number }[];
 }
 
-/** Options of {@link logitsProcessor}. */
-export interface LogitsProcessorOptions {
+/** Options of {@link RuleLMLogitsProcessor} and {@link logitsProcessorList}. */
+export interface RuleLMLogitsProcessorOptions {
   /** The model: its vocabulary size, EOS ids and padding id are checked and used. */
   readonly model?: ModelLike;
   /** Vocabulary size, when there is no model (otherwise taken from the logits). */
@@ -42,19 +46,15 @@ export interface LogitsProcessorOptions {
   readonly trace?: (event: TraceEvent) => void;
 }
 
-/** A transformers.js `LogitsProcessorList` that runs a rulelm processor, plus what it knows. */
-export type RuleLMLogitsProcessor = LogitsProcessorList & {
-  /** The rulelm processor it runs. */
-  readonly processor: AnyProcessor;
-  /** Number of generations it has started. */
-  readonly generations: number;
-};
-
 interface Row {
-  readonly history: TokenHistory;
-  readonly state: unknown;
+  readonly sequence: Sequence;
   /** Number of left-padding tokens before the prompt in the `input_ids` row. */
   readonly offset: number;
+}
+
+interface Generation {
+  readonly number: number;
+  readonly rows: Row[];
 }
 
 // Reads input_ids[b][i] as a number, with an error naming it when it is not an id of the vocabulary.
@@ -66,128 +66,129 @@ function tokenAt(ids: readonly bigint[], i: number, b: number, width: number): n
   return id;
 }
 
-interface Generation {
-  readonly number: number;
-  readonly rows: Row[];
-}
-
 // The end-of-sequence ids every ramp in a processor raises, to check them against the model.
-function rampIds(processor: AnyProcessor): number[] {
-  if (processor.kind === 'chain') return (processor as unknown as { processors: AnyProcessor[] }).processors.flatMap(rampIds);
-  if (processor.kind === 'product-of-experts') return (processor as unknown as { experts: { processor: AnyProcessor }[] }).experts.flatMap((e) => rampIds(e.processor));
-  if (processor.kind === 'end-of-sequence-ramp') return [...(processor as unknown as { eosTokenIds: number[] }).eosTokenIds];
-  return [];
+function rampIds(processor: Processor): readonly number[] {
+  if (processor instanceof EndOfSequenceRamp) return processor.eosTokenIds;
+  return processor.members.flatMap(rampIds);
 }
 
 /**
- * Turns a rulelm processor (or chain, or preset) into what transformers.js `generate()` and
- * `text-generation` pipelines accept as `logits_processor`.
+ * A transformers.js `LogitsProcessor` that runs a rulelm processor (a chain, the paper's preset,
+ * your own): push it into a `LogitsProcessorList` next to transformers.js's own processors, in
+ * any order, and pass the list as `logits_processor` to `generate()` or a `text-generation`
+ * pipeline. For the common case, {@link logitsProcessorList} makes the list in one line.
  *
  * transformers.js calls it synchronously each step with `input_ids` (prompt and response, one
- * `bigint[]` per batch row, left-padded) and the `[batch, vocab]` logits, and never says where
- * the prompt ends. The adapter recognises a generation by its `input_ids` array (the same array
- * object throughout one `generate()` call, a new one for the next), takes each row's length at
- * the first call as its prompt (after stripping left padding), and then feeds only the new
- * tokens to each row's state. So one adapter serves sequential and concurrent generations
- * without sharing state. Custom processors run after transformers.js's own, including the
- * temperature warper when sampling.
+ * `bigint[]` per batch row, left-padded) and the `[batch, vocab]` float32 logits, and never says
+ * where the prompt ends. The adapter recognises a generation by its `input_ids` array (the same
+ * array object throughout one `generate()` call, a new one for the next), takes each row's length
+ * at the first call as its prompt (after stripping left padding), and then feeds only the new
+ * tokens to each row's state (through `startSequence`, the core's one driver). So one adapter
+ * serves sequential and concurrent generations without sharing state. In `generate()`, custom
+ * processors run after transformers.js's own, including the temperature warper when sampling.
  *
- * @param processor The rulelm processor.
- * @param options The model (recommended), padding id, vocabulary size and trace.
- * @returns A `LogitsProcessorList` to pass as `logits_processor`.
- * @throws {RuleLMError} Before generation: processor ids outside the model's vocabulary, or an
- * end-of-sequence ramp on an id the model does not stop on. During generation: logits whose
- * width differs from the vocabulary, or `input_ids` rows that shrink or change.
  * @example
  * ```ts
- * const output = await model.generate({ ...inputs, max_new_tokens: 200, logits_processor: logitsProcessor(hewitt2024(tokenizer), { model, tokenizer }) });
+ * import { AutoModelForCausalLM, AutoTokenizer, LogitsProcessorList, RepetitionPenaltyLogitsProcessor } from '@huggingface/transformers';
+ * import { hewitt2024 } from 'rulelm';
+ * import { RuleLMLogitsProcessor } from 'rulelm/transformers';
+ *
+ * const tokenizer = await AutoTokenizer.from_pretrained('Xenova/llama2.c-stories15M');
+ * const model = await AutoModelForCausalLM.from_pretrained('Xenova/llama2.c-stories15M');
+ * const list = new LogitsProcessorList();
+ * list.push(new RepetitionPenaltyLogitsProcessor(1.1));
+ * list.push(new RuleLMLogitsProcessor(hewitt2024(tokenizer), { model, tokenizer }));
+ * const output = await model.generate({ ...tokenizer('Once upon a time'), max_new_tokens: 50, logits_processor: list });
  * ```
  */
-export function logitsProcessor(processor: AnyProcessor, options: LogitsProcessorOptions = {}): RuleLMLogitsProcessor {
-  if (typeof processor !== 'object' || processor === null || typeof processor.process !== 'function') fail('processor', 'a rulelm processor', processor);
-  assertOptions('options', options, ['model', 'tokenizer', 'vocabSize', 'padTokenId', 'trace']);
-  const info = options.model === undefined ? undefined : modelInfo(options.model);
-  const vocabSize = options.vocabSize ?? info?.vocabSize;
-  const tokenizerPad = options.tokenizer?.pad_token_id;
-  const padIds =
-    options.padTokenId !== undefined
-      ? [...toTokenIds('padTokenId', [options.padTokenId])]
-      : [...new Set([tokenizerPad, info?.padTokenId].filter((id): id is number => typeof id === 'number'))];
-  const pads = padIds.map(BigInt);
-  const bosTokenId = info?.bosTokenId;
-  const trace = options.trace;
-  if (trace !== undefined && typeof trace !== 'function') fail('trace', 'a function', trace);
-  if (vocabSize !== undefined) {
-    // Validates every id of the processor against the vocabulary before generation starts.
-    processor.createState(new TokenHistory([], vocabSize));
-  }
-  if (info !== undefined && info.eosTokenIds.length > 0) {
-    for (const eos of rampIds(processor)) {
-      if (!info.eosTokenIds.includes(eos)) {
-        throw new RuleLMError(
-          `\`processor\` ramps end-of-sequence id ${eos}, but the model stops only on ${JSON.stringify(info.eosTokenIds)}; pass one of those as \`eosTokenIds\``,
-          { argument: 'eosTokenIds' },
-        );
+export class RuleLMLogitsProcessor extends LogitsProcessor {
+  /** The rulelm processor it runs. */
+  readonly processor: Processor;
+  readonly #vocabSize: number | undefined;
+  readonly #pads: readonly bigint[];
+  readonly #bosTokenId: number | undefined;
+  readonly #trace: ((event: TraceEvent) => void) | undefined;
+  readonly #generations = new WeakMap<readonly (readonly bigint[])[], Generation>();
+  #started = 0;
+
+  /**
+   * Wraps a rulelm processor for transformers.js generation.
+   *
+   * @param processor The rulelm processor.
+   * @param options The model (recommended) and tokenizer, padding id, vocabulary size and trace.
+   * @throws {RuleLMError} Processor ids outside the model's vocabulary, or an end-of-sequence
+   * ramp on an id the model does not stop on.
+   */
+  constructor(processor: Processor, options: RuleLMLogitsProcessorOptions = {}) {
+    super();
+    assertProcessor('processor', processor);
+    assertOptions('options', options, ['model', 'tokenizer', 'vocabSize', 'padTokenId', 'trace']);
+    const info = options.model === undefined ? undefined : modelInfo(options.model);
+    const vocabSize = options.vocabSize ?? info?.vocabSize;
+    const tokenizerPad = options.tokenizer?.pad_token_id;
+    const padIds =
+      options.padTokenId !== undefined
+        ? [...toTokenIds('padTokenId', [options.padTokenId])]
+        : [...new Set([tokenizerPad, info?.padTokenId].filter((id): id is number => typeof id === 'number'))];
+    if (options.trace !== undefined && typeof options.trace !== 'function') fail('trace', 'a function', options.trace);
+    if (vocabSize !== undefined) processor.checkVocabulary(vocabSize);
+    if (info !== undefined && info.eosTokenIds.length > 0) {
+      for (const eos of rampIds(processor)) {
+        if (!info.eosTokenIds.includes(eos)) {
+          throw new RuleLMError(`\`processor\` ramps end-of-sequence id ${eos}, but the model stops only on ${JSON.stringify(info.eosTokenIds)}; pass one of those as \`eosTokenIds\``, {
+            argument: 'eosTokenIds',
+          });
+        }
       }
     }
+    this.processor = processor;
+    this.#vocabSize = vocabSize;
+    this.#pads = padIds.map(BigInt);
+    this.#bosTokenId = info?.bosTokenId;
+    this.#trace = options.trace;
   }
 
-  const generations = new WeakMap<readonly (readonly bigint[])[], Generation>();
-  let started = 0;
-  let before: Float32Array | undefined;
+  /**
+   * Number of generations it has started.
+   *
+   * @returns The count.
+   */
+  get generations(): number {
+    return this.#started;
+  }
 
-  const startRow = (ids: readonly bigint[], batchIndex: number, width: number): Row => {
-    let offset = 0;
-    while (offset < ids.length && pads.includes(ids[offset] as bigint)) offset++;
-    if (offset > 0 && Number(ids[offset - 1]) === bosTokenId) offset--; // the last one is the BOS itself
-    const prompt = new Int32Array(ids.length - offset);
-    for (let i = offset; i < ids.length; i++) prompt[i - offset] = tokenAt(ids, i, batchIndex, width);
-    const history = new TokenHistory(prompt, width, prompt.length + 256);
-    const state: unknown = processor.createState(history);
-    processor.update(state, history, 0);
-    return { history, state, offset };
-  };
-
-  // Runs each member of the processor on its own and reports what it changed (debug path).
-  const traceRow = (scores: Float32Array, row: Row, generation: number, batchIndex: number): void => {
-    const report = trace as (event: TraceEvent) => void;
-    const members: readonly AnyProcessor[] = processor.kind === 'chain' ? (processor as unknown as { processors: AnyProcessor[] }).processors : [processor];
-    const states: readonly unknown[] = processor.kind === 'chain' ? (row.state as unknown[]) : [row.state];
-    if (before === undefined || before.length !== scores.length) before = new Float32Array(scores.length);
-    const copy = before;
-    for (let index = 0; index < members.length; index++) {
-      const member = members[index] as AnyProcessor;
-      copy.set(scores);
-      member.process(scores, states[index], row.history, 1);
-      const changes: { token: number; delta: number }[] = [];
-      for (let j = 0; j < scores.length; j++) {
-        const a = copy[j] as number;
-        const z = scores[j] as number;
-        if (a !== z && !(Number.isNaN(a) && Number.isNaN(z))) changes.push({ token: j, delta: z - a });
-      }
-      report({ generation, batchIndex, step: row.history.responseLength, processorIndex: index, kind: member.kind, changes });
-    }
-  };
-
-  const run = (inputIds: readonly (readonly bigint[])[], logits: { readonly dims: readonly number[]; readonly data: unknown }): unknown => {
+  /**
+   * Applies the processor to every row of the logits, in place (transformers.js calls this).
+   *
+   * @param input_ids Prompt and response ids so far, one `bigint[]` per batch row, left-padded.
+   * @param logits The `[batch, vocab]` float32 next-token logits.
+   * @returns The same `logits`, changed.
+   * @throws {RuleLMError} On logits whose width differs from the vocabulary, or `input_ids`
+   * rows that shrink or change between steps.
+   */
+  override _call(input_ids: bigint[][], logits: Tensor): Tensor {
+    const inputIds = input_ids;
     const [batch, width] = logits.dims as [number, number];
     const data = logits.data;
     if (!(data instanceof Float32Array) || logits.dims.length !== 2) fail('logits', 'a [batch, vocab] float32 tensor', logits.dims);
     if (!Array.isArray(inputIds) || inputIds.length !== batch) fail('input_ids', `an array of ${batch} rows (the logits' batch size)`, Array.isArray(inputIds) ? `${inputIds.length} rows` : inputIds);
+    const vocabSize = this.#vocabSize;
     if (vocabSize !== undefined && width !== vocabSize) {
       throw new RuleLMError(`\`logits\` has ${width} scores per row, but the model's vocabulary has ${vocabSize}`, { argument: 'logits' });
     }
-    let generation = generations.get(inputIds);
+    let generation = this.#generations.get(inputIds);
     if (generation === undefined) {
       const rows: Row[] = [];
-      for (let b = 0; b < batch; b++) rows.push(startRow(inputIds[b] as readonly bigint[], b, width));
-      generation = { number: started++, rows };
-      generations.set(inputIds, generation);
+      for (let b = 0; b < batch; b++) rows.push(this.#startRow(inputIds[b] as readonly bigint[], b, width));
+      generation = { number: this.#started++, rows };
+      this.#generations.set(inputIds, generation);
     }
+    const trace = this.#trace;
     for (let b = 0; b < batch; b++) {
       const ids = inputIds[b] as readonly bigint[];
       const row = generation.rows[b] as Row;
-      const { history } = row;
+      const { sequence } = row;
+      const history = sequence.history;
       const known = row.offset + history.length;
       if (ids.length < known || (history.length > 0 && Number(ids[known - 1]) !== history.tokens[history.length - 1])) {
         throw new RuleLMError(
@@ -195,22 +196,57 @@ export function logitsProcessor(processor: AnyProcessor, options: LogitsProcesso
           { argument: 'input_ids' },
         );
       }
-      if (ids.length > known) {
-        for (let i = known; i < ids.length; i++) history.push(tokenAt(ids, i, b, width));
-        processor.update(row.state, history, known - row.offset);
+      if (ids.length === known + 1) sequence.push(tokenAt(ids, known, b, width));
+      else if (ids.length > known) {
+        const added: number[] = [];
+        for (let i = known; i < ids.length; i++) added.push(tokenAt(ids, i, b, width));
+        sequence.append(added);
       }
       // One row needs no view; a batch row does (a small object per row and step).
       const scores = batch === 1 ? data : data.subarray(b * width, (b + 1) * width);
-      if (trace === undefined) processor.process(scores, row.state, history, 1);
-      else traceRow(scores, row, generation.number, b);
+      if (trace === undefined) sequence.process(scores);
+      else {
+        const number = generation.number;
+        const step = history.responseLength;
+        sequence.trace(scores, (member) => trace({ generation: number, batchIndex: b, step, ...member }));
+      }
     }
     return logits;
-  };
+  }
 
+  #startRow(ids: readonly bigint[], batchIndex: number, width: number): Row {
+    const pads = this.#pads;
+    let offset = 0;
+    while (offset < ids.length && pads.includes(ids[offset] as bigint)) offset++;
+    if (offset > 0 && Number(ids[offset - 1]) === this.#bosTokenId) offset--; // the last one is the BOS itself
+    const prompt = new Int32Array(ids.length - offset);
+    for (let i = offset; i < ids.length; i++) prompt[i - offset] = tokenAt(ids, i, batchIndex, width);
+    return { sequence: startSequence(this.processor, { prompt, vocabSize: width, capacity: prompt.length + 256 }), offset };
+  }
+}
+
+/**
+ * The one-line way to run a rulelm processor in transformers.js: a `LogitsProcessorList` holding
+ * one {@link RuleLMLogitsProcessor}, to pass as `logits_processor` to `generate()` or a
+ * `text-generation` pipeline.
+ *
+ * @param processor The rulelm processor (a chain, the paper's preset, ...).
+ * @param options The model (recommended) and tokenizer, padding id, vocabulary size and trace.
+ * @returns The list.
+ * @throws {RuleLMError} As {@link RuleLMLogitsProcessor}.
+ * @example
+ * ```ts
+ * import { AutoModelForCausalLM, AutoTokenizer } from '@huggingface/transformers';
+ * import { hewitt2024 } from 'rulelm';
+ * import { logitsProcessorList } from 'rulelm/transformers';
+ *
+ * const tokenizer = await AutoTokenizer.from_pretrained('Xenova/llama2.c-stories15M');
+ * const model = await AutoModelForCausalLM.from_pretrained('Xenova/llama2.c-stories15M');
+ * const output = await model.generate({ ...tokenizer('Once upon a time'), max_new_tokens: 50, logits_processor: logitsProcessorList(hewitt2024(tokenizer), { model, tokenizer }) });
+ * ```
+ */
+export function logitsProcessorList(processor: Processor, options: RuleLMLogitsProcessorOptions = {}): LogitsProcessorList {
   const list = new LogitsProcessorList();
-  list.push(run as never);
-  return Object.defineProperties(list, {
-    processor: { value: processor, enumerable: true },
-    generations: { get: () => started, enumerable: true },
-  }) as RuleLMLogitsProcessor;
+  list.push(new RuleLMLogitsProcessor(processor, options));
+  return list;
 }

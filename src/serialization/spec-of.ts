@@ -1,4 +1,4 @@
-import type { AnyProcessor } from '../core/processor';
+import type { Processor } from '../core/processor';
 import type { ProcessorSpec } from './types';
 import { RuleLMError } from '../core/errors';
 
@@ -10,7 +10,7 @@ import { RuleLMError } from '../core/errors';
  * @returns The spec.
  * @throws {RuleLMError} When the processor has no `toJSON` (a custom processor).
  */
-export function specOf(processor: AnyProcessor, argument: string): ProcessorSpec {
+export function specOf(processor: Processor, argument: string): ProcessorSpec {
   if (typeof processor.toJSON !== 'function') {
     throw new RuleLMError(`\`${argument}\` (kind ${JSON.stringify(processor.kind)}) cannot be serialized: it has no toJSON()`, { argument });
   }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -88,16 +89,83 @@ class RecordLogits extends LogitsProcessor {
   }
 }
 
-/** Reads all float initializers of an ONNX file with an independent protobuf decoder (onnx-proto). */
-function readWeights(modelPath: string): Map<string, Float32Array> {
+/**
+ * An ONNX file decoded with onnx-proto. `decode` builds message instances all the way down (unset
+ * fields read their defaults from the prototype), but the generated types declare nested messages
+ * by their all-optional interfaces, hence the casts.
+ */
+interface DecodedModel {
+  readonly model: OnnxProto.onnx.ModelProto;
+  readonly graph: OnnxProto.onnx.GraphProto;
+  readonly tensors: readonly OnnxProto.onnx.TensorProto[];
+  readonly nodes: readonly OnnxProto.onnx.NodeProto[];
+}
+
+/** Decodes an ONNX file with onnx-proto. */
+function readModel(modelPath: string): DecodedModel {
   const model = onnx.ModelProto.decode(readFileSync(modelPath));
+  const graph = model.graph as OnnxProto.onnx.GraphProto;
+  return { model, graph, tensors: graph.initializer as OnnxProto.onnx.TensorProto[], nodes: graph.node as OnnxProto.onnx.NodeProto[] };
+}
+
+/** Reads all float initializers of an ONNX file. */
+function readWeights(modelPath: string): Map<string, Float32Array> {
   const weights = new Map<string, Float32Array>();
-  for (const t of model.graph?.initializer ?? []) {
+  for (const t of readModel(modelPath).tensors) {
     if (t.dataType !== onnx.TensorProto.DataType.FLOAT || !t.rawData || !t.name) continue;
     weights.set(t.name, new Float32Array(new Uint8Array(t.rawData).buffer));
   }
   return weights;
 }
+
+/** SHA-256 over every initializer's name, element type, shape and data, in graph order. */
+function weightsHash(tensors: readonly OnnxProto.onnx.TensorProto[]): string {
+  const hash = createHash('sha256');
+  for (const t of tensors) hash.update(`${t.name}:${t.dataType}:${t.dims.map(Number).join(',')}\n`).update(t.rawData);
+  return hash.digest('hex');
+}
+
+/** A graph input or output as plain values: name, element type and dimensions (numbers or symbolic names). */
+const valueInfo = (v: OnnxProto.onnx.IValueInfoProto): { name: string; elemType: number; dims: (number | string)[] } => ({
+  name: v.name ?? '',
+  elemType: v.type?.tensorType?.elemType ?? 0,
+  dims: (v.type?.tensorType?.shape?.dim ?? []).map((d) => (d.dimParam ? d.dimParam : Number(d.dimValue))),
+});
+
+const { DataType } = onnx.TensorProto;
+const ELEM_SIZE: Readonly<Record<number, number>> = { [DataType.FLOAT]: 4, [DataType.INT64]: 8, [DataType.BOOL]: 1 };
+const elementCount = (t: OnnxProto.onnx.TensorProto): number => t.dims.reduce((n: number, d) => n * Number(d), 1);
+
+/**
+ * Golden values of the `tinyOptions(arch, ...)` models (seed 1), recorded once with the original
+ * hand-written protobuf encoder before the generator switched to onnx-proto: a hash of the weights
+ * and the exact first-step logits (last position) of the prompt ids [1, 50, 60, 70].
+ * The weights hash is plain JavaScript and holds on every machine. The logits come from ONNX
+ * Runtime's CPU kernels: if only they differ (weights hash unchanged), the runtime or CPU changed
+ * its float rounding, not the generated model.
+ */
+const GOLDEN = {
+  llama: {
+    weightsSha256: '9a05ce707484a440283c580ab5067390a109d2484224791904987f88afa23a2e',
+    firstLogits: [
+      -5.00600004196167, 2.9113450050354004, -4.786679267883301, 6.327640533447266, 2.6888911724090576, -2.0236032009124756,
+      6.250401496887207, 1.3852040767669678,
+    ],
+    argmax: 351,
+    maxLogit: 12.27405834197998,
+    logitsSha256: 'fdf1788a911c5375c9e51595b401a7790a514721fc8579525dab88261debcfde',
+  },
+  gpt2: {
+    weightsSha256: 'a7a8ff4bc0183cdfeb88ebd215fe6592a3a3db6874ef3f4b092beeca1bd1e516',
+    firstLogits: [
+      11.95152473449707, -0.9113627076148987, -0.5969058871269226, 3.381199836730957, -1.1159800291061401, -0.9596322178840637,
+      1.1544967889785767, 3.456601619720459,
+    ],
+    argmax: 0,
+    maxLogit: 11.95152473449707,
+    logitsSha256: '48cb5291479c1ebdddc71f63dc7b9d0b0930e90af9a6bb402206ab0931c0b361',
+  },
+} as const;
 
 /** Plain-JS reference forward pass (float64) over one unpadded sequence; returns logits per position. */
 function referenceLogits(arch: Architecture, w: Map<string, Float32Array>, ids: number[], o: GenerateModelOptions): number[][] {
@@ -231,6 +299,59 @@ describe.each(['llama', 'gpt2'] as const)('generated %s model', (arch) => {
     expect(session.outputNames).toEqual(['logits', ...cache('present')]);
   });
 
+  it('encodes a valid ONNX model (opset 17, weights as rawData, topologically sorted)', () => {
+    const bytes = readFileSync(join(options.outDir, 'onnx', 'model.onnx'));
+    const { model: decoded, graph, tensors, nodes } = readModel(join(options.outDir, 'onnx', 'model.onnx'));
+    expect(onnx.ModelProto.verify(decoded)).toBeNull();
+    expect(Buffer.from(onnx.ModelProto.encode(decoded).finish()).equals(bytes)).toBe(true); // nothing unknown or lost
+    expect(Number(decoded.irVersion)).toBe(8);
+    expect(decoded.producerName).toBe('rulelm-model-generator');
+    expect(decoded.opsetImport.map((o) => ({ domain: o.domain, version: Number(o.version) }))).toEqual([{ domain: '', version: 17 }]);
+
+    const kv = options.kvHeads!;
+    const inputs = graph.input.map(valueInfo);
+    const outputs = graph.output.map(valueInfo);
+    type Info = ReturnType<typeof valueInfo>;
+    const find = (list: Info[], name: string): Info | undefined => list.find((v) => v.name === name);
+    const cache = (prefix: string): string[] => [0, 1].flatMap((l) => [`${prefix}.${l}.key`, `${prefix}.${l}.value`]);
+    expect(inputs.map((v) => v.name)).toEqual(['input_ids', 'attention_mask', 'position_ids', ...cache('past_key_values')]);
+    expect(outputs.map((v) => v.name)).toEqual(['logits', ...cache('present')]);
+    expect(find(inputs, 'input_ids')).toMatchObject({ elemType: DataType.INT64, dims: ['batch_size', 'sequence_length'] });
+    expect(find(inputs, 'attention_mask')).toMatchObject({ elemType: DataType.INT64, dims: ['batch_size', 'total_sequence_length'] });
+    expect(find(inputs, 'past_key_values.1.key')).toMatchObject({ elemType: DataType.FLOAT, dims: ['batch_size', kv, 'past_sequence_length', 8] });
+    expect(find(outputs, 'logits')).toMatchObject({ elemType: DataType.FLOAT, dims: ['batch_size', 'sequence_length', 365] });
+    expect(find(outputs, 'present.1.value')).toMatchObject({ elemType: DataType.FLOAT, dims: ['batch_size', kv, 'total_sequence_length', 8] });
+
+    expect(tensors.length).toBeGreaterThan(10);
+    for (const t of tensors) {
+      expect(t.dataLocation, t.name).toBe(onnx.TensorProto.DataLocation.DEFAULT);
+      expect(t.externalData, t.name).toEqual([]);
+      expect(t.rawData.byteLength, t.name).toBe(elementCount(t) * ELEM_SIZE[t.dataType]!);
+    }
+    const defined = new Set([...inputs.map((v) => v.name), ...tensors.map((t) => t.name)]);
+    const { AttributeType } = onnx.AttributeProto;
+    for (const node of nodes) {
+      for (const input of node.input) expect(defined.has(input), `${node.name} reads ${input}`).toBe(true);
+      for (const output of node.output) {
+        expect(defined.has(output), `${output} is defined twice`).toBe(false);
+        defined.add(output);
+      }
+      for (const a of node.attribute) expect([AttributeType.FLOAT, AttributeType.INT, AttributeType.INTS]).toContain(a.type);
+    }
+    for (const output of outputs) expect(defined.has(output.name)).toBe(true);
+    expect(new Set(nodes.map((n) => n.name)).size).toBe(nodes.length);
+  });
+
+  it('gives the exact weights and first-step logits recorded with the original encoder', async () => {
+    const golden = GOLDEN[arch];
+    expect(weightsHash(readModel(join(options.outDir, 'onnx', 'model.onnx')).tensors)).toBe(golden.weightsSha256);
+    const row = (await forward(model, [[1, 50, 60, 70]]))[0]!.at(-1)!;
+    expect(row.slice(0, 8)).toEqual(golden.firstLogits);
+    expect(argmax(row)).toBe(golden.argmax);
+    expect(row[golden.argmax]).toBe(golden.maxLogit);
+    expect(createHash('sha256').update(new Uint8Array(Float32Array.from(row).buffer)).digest('hex')).toBe(golden.logitsSha256);
+  });
+
   it('computes the same logits as a plain-JS reference transformer', async () => {
     const ids = Array.from(tok(PROMPTS[2]!).input_ids.data as BigInt64Array, Number);
     const expected = referenceLogits(arch, readWeights(join(options.outDir, 'onnx', 'model.onnx')), ids, options);
@@ -312,8 +433,32 @@ describe('generateModel', () => {
     const config = JSON.parse(readFileSync(join(options.outDir, 'config.json'), 'utf8')) as Record<string, unknown>;
     expect(config['transformers.js_config']).toEqual({ use_external_data_format: true });
 
+    // Every weight points into model.onnx_data at the next 4096-byte aligned offset and holds the
+    // same bytes as the weight's rawData in the inline model; small constants stay inline.
     const inline = tinyOptions('llama', 'inline');
     await generateModel(inline);
+    const inlineData = new Map(readModel(join(inline.outDir, 'onnx', 'model.onnx')).tensors.map((t) => [t.name, Buffer.from(t.rawData)]));
+    const data = readFileSync(join(options.outDir, 'onnx', 'model.onnx_data'));
+    let end = 0;
+    for (const t of readModel(join(options.outDir, 'onnx', 'model.onnx')).tensors) {
+      const expected = inlineData.get(t.name)!;
+      if (t.dataLocation === onnx.TensorProto.DataLocation.DEFAULT) {
+        expect(Buffer.from(t.rawData).equals(expected), t.name).toBe(true);
+        expect(expected.byteLength, t.name).toBeLessThan(1024);
+        continue;
+      }
+      expect(t.dataLocation).toBe(onnx.TensorProto.DataLocation.EXTERNAL);
+      expect(t.rawData.byteLength).toBe(0);
+      expect(t.externalData.map((e) => e.key)).toEqual(['location', 'offset', 'length']);
+      const [location, offset, length] = t.externalData.map((e) => e.value);
+      expect(location).toBe('model.onnx_data');
+      expect(Number(offset)).toBe(Math.ceil(end / 4096) * 4096);
+      expect(Number(length)).toBe(elementCount(t) * 4);
+      end = Number(offset) + Number(length);
+      expect(data.subarray(Number(offset), end).equals(expected), t.name).toBe(true);
+    }
+    expect(end).toBe(data.byteLength);
+
     const a = await load(options.outDir);
     const aLogits = await forward(a.model, [[1, 50, 60, 70]]);
     const b = await load(inline.outDir);

@@ -42,8 +42,12 @@ export type { Architecture, GenerateModelOptions, JsonSource, ModelDims } from '
 export { createByteLevelTokenizer, findSpecialTokens, tokenizerVocabSize } from './tokenizer';
 export type { ByteLevelTokenizerOptions, SpecialTokenIds, TokenizerFiles } from './tokenizer';
 
-/** Version of the generated graphs and weights; part of the cache key of {@link ensureTinyModel}. */
-export const GENERATOR_VERSION = 1;
+/**
+ * Version of the generated files (graphs, weights and their encoding); part of the cache key of
+ * {@link ensureTinyModel}. Version 2 encodes with `onnx-proto` (packed repeated integers): the
+ * same graphs and weights as version 1, in different `.onnx` bytes.
+ */
+export const GENERATOR_VERSION = 2;
 
 /**
  * Initializer size above which `externalData: 'auto'` stores weights outside the `.onnx` file

@@ -1,13 +1,27 @@
 /**
- * A small builder for ONNX graphs (opset 17, default domain) and a streaming model writer.
+ * A small builder for ONNX graphs (opset 17, default domain) and a model writer.
+ *
+ * The `ModelProto` is encoded with the `onnx-proto` package. Weights are produced only when the
+ * model is written: as `rawData` inside the `.onnx` file, or, for models too large for one
+ * protobuf message, streamed one tensor at a time into an external data file.
  */
+import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { basename } from 'node:path';
-import { type Chunk, type LazyBytes, ProtoWriter, writeChunks } from './protobuf';
+import type * as OnnxProto from 'onnx-proto';
+
+// onnx-proto is CommonJS that replaces `module.exports`, so Node's ES module loader sees only its
+// default export, while its type declarations declare named exports: load it with `require`.
+const { onnx } = createRequire(import.meta.url)('onnx-proto') as typeof OnnxProto;
 
 /** ONNX tensor element types used by the generator. */
 export type ElemType = 'float32' | 'int64' | 'bool';
 
-const ELEM_TYPE_CODES: Record<ElemType, number> = { float32: 1, int64: 7, bool: 9 };
+const ELEM_TYPE_CODES: Record<ElemType, OnnxProto.onnx.TensorProto.DataType> = {
+  float32: onnx.TensorProto.DataType.FLOAT,
+  int64: onnx.TensorProto.DataType.INT64,
+  bool: onnx.TensorProto.DataType.BOOL,
+};
 
 /** The ONNX opset version of generated graphs. */
 export const OPSET_VERSION = 17;
@@ -65,7 +79,10 @@ interface Initializer {
   readonly name: string;
   readonly type: ElemType;
   readonly dims: readonly number[];
-  readonly data: LazyBytes;
+  /** Size of the data in bytes. */
+  readonly byteLength: number;
+  /** Produces the data (little-endian, row-major); called once per write. */
+  readonly produce: () => Uint8Array;
   /** Small constants stay inline so that ONNX Runtime can use them for shape inference. */
   readonly inline: boolean;
 }
@@ -104,7 +121,7 @@ export class GraphBuilder {
    */
   get parameterCount(): number {
     let count = 0;
-    for (const init of this.initializers) if (init.type === 'float32') count += init.data.byteLength / 4;
+    for (const init of this.initializers) if (init.type === 'float32') count += init.byteLength / 4;
     return count;
   }
 
@@ -113,7 +130,7 @@ export class GraphBuilder {
    * @returns The size.
    */
   get initializerBytes(): number {
-    return this.initializers.reduce((sum, init) => sum + init.data.byteLength, 0);
+    return this.initializers.reduce((sum, init) => sum + init.byteLength, 0);
   }
 
   /**
@@ -150,13 +167,11 @@ export class GraphBuilder {
       type: 'float32',
       dims,
       inline: false,
-      data: {
-        byteLength: count * 4,
-        produce: () => {
-          const data = new Float32Array(count);
-          fill(data);
-          return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-        },
+      byteLength: count * 4,
+      produce: () => {
+        const data = new Float32Array(count);
+        fill(data);
+        return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
       },
     });
     return name;
@@ -178,7 +193,7 @@ export class GraphBuilder {
       type === 'int64'
         ? new Uint8Array(BigInt64Array.from(values, (v) => BigInt(v)).buffer)
         : new Uint8Array(Float32Array.from(values).buffer);
-    this.initializers.push({ name, type, dims, inline: true, data: { byteLength: bytes.byteLength, produce: () => bytes } });
+    this.initializers.push({ name, type, dims, inline: true, byteLength: bytes.byteLength, produce: () => bytes });
     this.constants.set(key, name);
     return name;
   }
@@ -199,62 +214,80 @@ export class GraphBuilder {
   }
 
   /**
-   * Encodes the graph as an ONNX `ModelProto`.
-   * @param externalData - If given, weights (not small constants) are stored in this file (a name
-   *   relative to the model file) instead of inside the model; offsets are aligned to 4096 bytes.
-   * @returns The encoded model (weights still lazy).
+   * Encodes the graph as an ONNX `ModelProto` with `onnx-proto`. All weights stored inside the model
+   * are produced, so the whole model is in memory (about twice the weights' size at the peak).
+   * @param externalData - If given, weights (not small constants) are referenced in this file (a
+   *   name relative to the model file) instead of stored inside the model, at the offsets
+   *   {@link GraphBuilder.writeModel} writes them to (multiples of 4096 bytes).
+   * @returns The encoded model.
+   * @throws {Error} If a weight produces a different number of bytes than its shape declares.
    */
-  encode(externalData?: string): ProtoWriter {
-    const graph = new ProtoWriter();
-    this.nodes.forEach((node, index) => graph.message(1, encodeNode(node, index)));
-    graph.string(2, this.name);
-    let offset = 0;
-    for (const init of this.initializers) {
-      const tensor = new ProtoWriter();
-      for (const dim of init.dims) tensor.int(1, dim);
-      tensor.int(2, ELEM_TYPE_CODES[init.type]).string(8, init.name);
-      if (externalData === undefined || init.inline) {
-        tensor.bytes(9, init.data);
-      } else {
-        offset = Math.ceil(offset / EXTERNAL_DATA_ALIGNMENT) * EXTERNAL_DATA_ALIGNMENT;
-        const entries: [string, string][] = [
-          ['location', externalData],
-          ['offset', String(offset)],
-          ['length', String(init.data.byteLength)],
-        ];
-        for (const [key, value] of entries) tensor.message(13, new ProtoWriter().string(1, key).string(2, value));
-        tensor.int(14, 1);
-        offset += init.data.byteLength;
-      }
-      graph.message(5, tensor);
-    }
-    for (const info of this.inputs) graph.message(11, encodeValueInfo(info));
-    for (const info of this.outputs) graph.message(12, encodeValueInfo(info));
-
-    return new ProtoWriter()
-      .int(1, IR_VERSION)
-      .string(2, 'rulelm-model-generator')
-      .string(3, '1')
-      .message(7, graph)
-      .message(8, new ProtoWriter().string(1, '').int(2, OPSET_VERSION));
+  encode(externalData?: string): Uint8Array {
+    const external = externalData === undefined ? new Map<Initializer, number>() : this.externalLayout();
+    const tensor = (init: Initializer): OnnxProto.onnx.ITensorProto => {
+      const header = { dims: [...init.dims], dataType: ELEM_TYPE_CODES[init.type], name: init.name };
+      const offset = external.get(init);
+      if (externalData === undefined || offset === undefined) return { ...header, rawData: produce(init) };
+      const location = { location: externalData, offset: String(offset), length: String(init.byteLength) };
+      return {
+        ...header,
+        externalData: Object.entries(location).map(([key, value]) => ({ key, value })),
+        dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
+      };
+    };
+    const model = onnx.ModelProto.create({
+      irVersion: IR_VERSION,
+      producerName: 'rulelm-model-generator',
+      producerVersion: '1',
+      graph: {
+        node: this.nodes.map(nodeProto),
+        name: this.name,
+        initializer: this.initializers.map(tensor),
+        input: this.inputs.map(valueInfoProto),
+        output: this.outputs.map(valueInfoProto),
+      },
+      opsetImport: [{ domain: '', version: OPSET_VERSION }],
+    });
+    return onnx.ModelProto.encode(model).finish();
   }
 
   /**
-   * Writes the model to disk, streaming the weights.
+   * Writes the model to disk. External weights are streamed one tensor at a time; weights inside
+   * the model are encoded in memory (see {@link GraphBuilder.encode}).
    * @param path - Path of the `.onnx` file.
    * @param externalData - Whether to store the weights in `<path>_data` next to the model (required
    *   when the model would exceed protobuf's 2 GiB limit).
    * @returns Sizes of the written files.
+   * @throws {Error} If a weight produces a different number of bytes than its shape declares.
    */
   writeModel(path: string, externalData: boolean): WrittenModel {
     if (!externalData) {
-      return { modelBytes: writeChunks(path, this.encode().toChunks()), externalDataBytes: 0 };
+      const model = this.encode();
+      writeFileSync(path, model);
+      return { modelBytes: model.byteLength, externalDataBytes: 0 };
     }
     const dataPath = `${path}_data`;
-    const modelBytes = writeChunks(path, this.encode(basename(dataPath)).toChunks());
-    const dataChunks: Chunk[] = this.initializers.filter((init) => !init.inline).map((init) => init.data);
-    const externalDataBytes = writeChunks(dataPath, dataChunks, EXTERNAL_DATA_ALIGNMENT);
-    return { modelBytes, externalDataPath: dataPath, externalDataBytes };
+    const model = this.encode(basename(dataPath));
+    writeFileSync(path, model);
+    const externalDataBytes = writeExternalData(dataPath, this.externalLayout());
+    return { modelBytes: model.byteLength, externalDataPath: dataPath, externalDataBytes };
+  }
+
+  /**
+   * Places the weights (all initializers except small constants) in the external data file, in
+   * order, each at the next multiple of {@link EXTERNAL_DATA_ALIGNMENT} bytes.
+   * @returns The byte offset of each external initializer, in file order.
+   */
+  private externalLayout(): Map<Initializer, number> {
+    const offsets = new Map<Initializer, number>();
+    let end = 0;
+    for (const init of this.initializers) {
+      if (init.inline) continue;
+      const offset = Math.ceil(end / EXTERNAL_DATA_ALIGNMENT) * EXTERNAL_DATA_ALIGNMENT;
+      offsets.set(init, offset);
+      end = offset + init.byteLength;
+    }
+    return offsets;
   }
 
   private fresh(prefix: string): string {
@@ -271,32 +304,68 @@ export class GraphBuilder {
   }
 }
 
-function encodeNode(node: Node, index: number): ProtoWriter {
-  const proto = new ProtoWriter();
-  for (const input of node.inputs) proto.string(1, input);
-  for (const output of node.outputs) proto.string(2, output);
-  proto.string(3, `${node.op}_node_${index}`).string(4, node.op);
-  for (const [name, attr] of Object.entries(node.attributes)) {
-    const a = new ProtoWriter().string(1, name);
-    if (attr.kind === 'float') a.float(2, attr.value).int(20, 1);
-    else if (attr.kind === 'int') a.int(3, attr.value).int(20, 2);
-    else {
-      for (const v of attr.value) a.int(8, v);
-      a.int(20, 7);
-    }
-    proto.message(5, a);
+/**
+ * Produces an initializer's data and checks its size.
+ * @param init - The initializer.
+ * @returns The data.
+ * @throws {Error} If the data has a different size than the initializer declares.
+ */
+function produce(init: Initializer): Uint8Array {
+  const bytes = init.produce();
+  if (bytes.byteLength !== init.byteLength) {
+    throw new Error(`initializer "${init.name}" produced ${bytes.byteLength} bytes, but declared ${init.byteLength}`);
   }
-  return proto;
+  return bytes;
 }
 
-function encodeValueInfo(info: ValueInfo): ProtoWriter {
-  const shape = new ProtoWriter();
-  for (const dim of info.dims) {
-    const d = new ProtoWriter();
-    if (typeof dim === 'number') d.int(1, dim);
-    else d.string(2, dim);
-    shape.message(1, d);
+/**
+ * Writes external initializers to a data file, zero-padding up to each one's offset.
+ * @param path - Destination file (created or truncated).
+ * @param layout - The initializers and their offsets, in file order (increasing, non-overlapping).
+ * @returns The number of bytes written.
+ * @throws {Error} If a weight has the wrong size or writing fails.
+ */
+function writeExternalData(path: string, layout: ReadonlyMap<Initializer, number>): number {
+  const fd = openSync(path, 'w');
+  let written = 0;
+  const write = (bytes: Uint8Array): void => {
+    let offset = 0;
+    while (offset < bytes.byteLength) offset += writeSync(fd, bytes, offset, bytes.byteLength - offset);
+    written += bytes.byteLength;
+  };
+  try {
+    for (const [init, offset] of layout) {
+      if (offset > written) write(new Uint8Array(offset - written));
+      write(produce(init));
+    }
+  } finally {
+    closeSync(fd);
   }
-  const tensorType = new ProtoWriter().int(1, ELEM_TYPE_CODES[info.type]).message(2, shape);
-  return new ProtoWriter().string(1, info.name).message(2, new ProtoWriter().message(1, tensorType));
+  return written;
+}
+
+/**
+ * Converts a node to its ONNX message; the node is named `<op>_node_<index>`.
+ * @param node - The node.
+ * @param index - Its position in the graph.
+ * @returns The `NodeProto` fields.
+ */
+function nodeProto(node: Node, index: number): OnnxProto.onnx.INodeProto {
+  const { AttributeType } = onnx.AttributeProto;
+  const attribute = Object.entries(node.attributes).map(([name, attr]): OnnxProto.onnx.IAttributeProto => {
+    if (attr.kind === 'float') return { name, f: attr.value, type: AttributeType.FLOAT };
+    if (attr.kind === 'int') return { name, i: attr.value, type: AttributeType.INT };
+    return { name, ints: [...attr.value], type: AttributeType.INTS };
+  });
+  return { input: [...node.inputs], output: [...node.outputs], name: `${node.op}_node_${index}`, opType: node.op, attribute };
+}
+
+/**
+ * Converts a graph input or output to its ONNX message (a tensor type with fixed or symbolic dimensions).
+ * @param info - The input or output.
+ * @returns The `ValueInfoProto` fields.
+ */
+function valueInfoProto(info: ValueInfo): OnnxProto.onnx.IValueInfoProto {
+  const dim = info.dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d }));
+  return { name: info.name, type: { tensorType: { elemType: ELEM_TYPE_CODES[info.type], shape: { dim } } } };
 }

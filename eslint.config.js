@@ -34,9 +34,9 @@ export default tseslint.config(
   },
   {
     files: ['src/**/*.ts'],
-    ignores: ['src/node/**'],
+    ignores: ['src/cli/**'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['node:*', 'fs', 'path', 'os', 'url', 'child_process'], message: 'src/ must run in the browser: no Node-only imports outside src/node/.' }] }],
+      'no-restricted-imports': ['error', { patterns: [{ group: ['node:*', 'fs', 'path', 'os', 'url', 'child_process'], message: 'src/ must run in the browser: no Node-only imports outside src/cli/.' }] }],
     },
   },
 );

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
 const library: Options = {
-  entry: { index: 'src/index.ts', transformers: 'src/adapters/transformers/index.ts' },
+  entry: { index: 'src/index.ts', transformers: 'src/adapters/transformers/index.ts', eval: 'src/eval/index.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   tsconfig: 'tsconfig.build.json',
@@ -19,7 +19,7 @@ const library: Options = {
 // so the published package keeps zero runtime dependencies. The createRequire line lets the
 // bundled CommonJS code (cli-progress) require Node's built-in modules from ESM.
 const cli: Options = {
-  entry: { cli: 'src/node/cli.ts' },
+  entry: { cli: 'src/cli/cli.ts' },
   format: ['esm'],
   dts: false,
   tsconfig: 'tsconfig.build.json',
@@ -35,7 +35,7 @@ const cli: Options = {
     {
       name: 'rulelm-chart-source',
       setup(build) {
-        build.onLoad({ filter: /src[\\/]node[\\/]chart-source\.ts$/ }, () => {
+        build.onLoad({ filter: /src[\\/]cli[\\/]chart-source\.ts$/ }, () => {
           const umd = join(dirname(createRequire(import.meta.url).resolve('chart.js')), 'chart.umd.js');
           return { contents: `export function bundledChartSource() { return ${JSON.stringify(readFileSync(umd, 'utf8'))}; }`, loader: 'ts' };
         });

@@ -6,6 +6,10 @@ import { RuleLMError } from '../core/errors';
  * The configurations and the preset's `rules` flag string each uses (`undefined`: the base model
  * alone). `preset` is the paper's model; `no-eos`, `no-uniform` and `no-diversity` drop one rule
  * each (the paper's ablations); `preset+start` adds the reference code's start rule.
+ * @example
+ * ```ts
+ * EVAL_CONFIGS['no-eos']; // 'uniform-diversity': hewitt2024's `rules` without the EOS rule
+ * ```
  */
 export const EVAL_CONFIGS: Readonly<Record<string, string | undefined>> = {
   base: undefined,
@@ -16,7 +20,11 @@ export const EVAL_CONFIGS: Readonly<Record<string, string | undefined>> = {
   'preset+start': 'eos-uniform-diversity-start',
 };
 
-/** The configurations run by default: the base model, the preset and its three ablations. */
+/** The configurations run by default: the base model, the preset and its three ablations. * @example
+ * ```ts
+ * DEFAULT_CONFIGS.map((name) => EVAL_CONFIGS[name]); // [undefined, 'eos-uniform-diversity', ...]
+ * ```
+ */
 export const DEFAULT_CONFIGS: readonly string[] = ['base', 'preset', 'no-eos', 'no-uniform', 'no-diversity'];
 
 /**

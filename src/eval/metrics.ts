@@ -20,6 +20,11 @@ export interface ResponseSample {
  * @param tokens Token ids.
  * @param n The n-gram size (a positive integer).
  * @returns Distinct n-grams / n-grams, or `undefined` when the response has fewer than `n` tokens.
+ * @example
+ * ```ts
+ * distinctN([1, 2, 1, 2], 2); // 2 distinct bigrams of 3: 0.666...
+ * distinctN([1], 2); // undefined
+ * ```
  */
 export function distinctN(tokens: readonly number[], n: number): number | undefined {
   const total = tokens.length - n + 1;
@@ -36,6 +41,10 @@ export function distinctN(tokens: readonly number[], n: number): number | undefi
  * @param tokens Token ids.
  * @param n The n-gram size (4 in the reports).
  * @returns Repeated n-grams / n-grams, or `undefined` when the response has fewer than `n` tokens.
+ * @example
+ * ```ts
+ * repeatedNgramRate([1, 2, 3, 4, 1, 2, 3, 4]); // the 4-gram 1 2 3 4 again, 1 of 5: 0.2
+ * ```
  */
 export function repeatedNgramRate(tokens: readonly number[], n = 4): number | undefined {
   const total = tokens.length - n + 1;
@@ -50,13 +59,21 @@ export function repeatedNgramRate(tokens: readonly number[], n = 4): number | un
   return repeated / total;
 }
 
-/** The turn markers of the paper's prompt template, searched in every response. */
+/** The turn markers of the paper's prompt template, searched in every response. * @example
+ * ```ts
+ * detectContinuation(`Paris.\n${PAPER_TURN_MARKERS[0]}\nWhat else?`).reason; // 'marker'
+ * ```
+ */
 export const PAPER_TURN_MARKERS: readonly string[] = ['<|user|>', '<|assistant|>', '<|system|>'];
 
 /**
  * A line that opens a new user turn or instruction: optional markdown (`#`, `>`, `*`, `-`, `_`)
  * and spaces, then `User`, `Human`, `Instruction`, `New instruction`, `Question`, `Prompt` or
  * `Q`, an optional number, optional closing `**` / `__`, and a colon; case-insensitive.
+ * @example
+ * ```ts
+ * ROLE_LINE.test('Paris.\n**Question 2:** And Rome?'); // true
+ * ```
  */
 export const ROLE_LINE: RegExp = /^[ \t#>*_-]*(?:user|human|new instruction|instruction|question|prompt|q)[ \t]*\d*[ \t]*[*_]*[ \t]*:/im;
 
@@ -78,6 +95,11 @@ export interface Continuation {
  * @param text The response text with special tokens.
  * @param markers Extra turn markers (e.g. the chat template's, decoded), searched verbatim.
  * @returns Whether it continues, and why.
+ * @example
+ * ```ts
+ * detectContinuation('Paris.\nUser: and Rome?'); // { continues: true, reason: 'role-line', match: 'User:' }
+ * detectContinuation('Paris.<|im_start|>user', ['<|im_start|>user']).reason; // 'marker'
+ * ```
  */
 export function detectContinuation(text: string, markers: readonly string[] = []): Continuation {
   for (const marker of [...PAPER_TURN_MARKERS, ...markers]) {
@@ -176,6 +198,15 @@ export interface ResponseMetrics {
  * @param samples The responses.
  * @param markers Extra turn markers for {@link detectContinuation}.
  * @returns The metrics (rates are 0 for an empty set).
+ * @example
+ * ```ts
+ * const metrics = responseMetrics([
+ *   { tokens: [5, 6, 7], finish: 'eos', text: 'A short answer.' },
+ *   { tokens: [5, 5, 5, 5, 5], finish: 'limit', text: 'yes yes yes yes yes' },
+ * ]);
+ * metrics.finish.eos; // 0.5
+ * metrics.length.mean; // 4
+ * ```
  */
 export function responseMetrics(samples: readonly ResponseSample[], markers: readonly string[] = []): ResponseMetrics {
   const n = samples.length;

@@ -4,6 +4,7 @@
 
 import type { ConfigSummary, EvalReport } from './results';
 import { histogram } from './metrics';
+import { drawReportCharts } from './report-page';
 
 const COLORS = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7'];
 
@@ -49,6 +50,11 @@ export interface ChartData {
  * @param report The evaluation report.
  * @param bins Number of length histogram bins.
  * @returns The chart data.
+ * @example
+ * ```ts
+ * const { configs, finish } = chartData(JSON.parse(readFileSync('results.json', 'utf8')));
+ * configs.forEach((name, i) => console.log(name, finish.eos[i]));
+ * ```
  */
 export function chartData(report: EvalReport, bins = 16): ChartData {
   const configs = report.configs.map((c) => c.config);
@@ -89,58 +95,10 @@ export function chartData(report: EvalReport, bins = 16): ChartData {
   };
 }
 
-// The page script: draws the charts from the embedded data. Plain ES2017, runs in any browser.
-const PAGE_SCRIPT = `
-(function () {
-  var data = JSON.parse(document.getElementById('rulelm-data').textContent);
-  if (typeof Chart === 'undefined') return;
-  Chart.defaults.animation = false;
-  var percent = function (v) { return Math.round(v * 100) + '%'; };
-  var datasets = function (rows) {
-    return data.configs.map(function (name, i) {
-      return { label: name, data: rows[i], backgroundColor: data.colors[i], borderColor: data.colors[i] };
-    });
-  };
-  var charts = {};
-  charts.lengths = new Chart(document.getElementById('chart-lengths'), {
-    type: 'bar',
-    data: { labels: data.lengths.labels, datasets: datasets(data.lengths.counts) },
-    options: { plugins: { title: { display: true, text: 'Response length (tokens), responses per bin' } }, scales: { x: { title: { display: true, text: 'tokens' } }, y: { beginAtZero: true, title: { display: true, text: 'responses' } } } }
-  });
-  charts.meanLength = new Chart(document.getElementById('chart-mean-length'), {
-    type: 'bar',
-    data: { labels: data.configs, datasets: [
-      { label: 'mean', data: data.meanLength.mean, backgroundColor: '#4e79a7' },
-      { label: 'median', data: data.meanLength.median, backgroundColor: '#a0cbe8' }
-    ] },
-    options: { plugins: { title: { display: true, text: 'Response length per configuration (tokens)' } }, scales: { y: { beginAtZero: true } } }
-  });
-  charts.finish = new Chart(document.getElementById('chart-finish'), {
-    type: 'bar',
-    data: { labels: data.configs, datasets: [
-      { label: 'EOS', data: data.finish.eos, backgroundColor: '#59a14f' },
-      { label: 'token limit', data: data.finish.limit, backgroundColor: '#e15759' },
-      { label: 'context window', data: data.finish.context, backgroundColor: '#bab0ac' }
-    ] },
-    options: { plugins: { title: { display: true, text: 'How responses ended' } }, scales: { x: { stacked: true }, y: { stacked: true, min: 0, max: 1, ticks: { callback: percent } } } }
-  });
-  charts.comparison = new Chart(document.getElementById('chart-comparison'), {
-    type: 'bar',
-    data: { labels: data.comparison.labels, datasets: datasets(data.comparison.values) },
-    options: { plugins: { title: { display: true, text: 'Configurations compared (rates, 0 to 1)' } }, scales: { y: { min: 0, max: 1, ticks: { callback: percent } } } }
-  });
-  if (data.ifeval.types.length > 0) {
-    ['strict', 'loose'].forEach(function (mode) {
-      charts['ifeval-' + mode] = new Chart(document.getElementById('chart-ifeval-' + mode), {
-        type: 'bar',
-        data: { labels: data.ifeval.types, datasets: datasets(data.ifeval[mode]) },
-        options: { indexAxis: 'y', maintainAspectRatio: false, plugins: { title: { display: true, text: 'IFEval instruction-level accuracy per instruction type (' + mode + ')' } }, scales: { x: { min: 0, max: 1, ticks: { callback: percent } } } }
-      });
-    });
-  }
-  window.rulelmCharts = charts;
-})();
-`;
+// The page script: drawReportCharts's source, run with the page's window. tsx runs the source
+// with esbuild's keepNames, which wraps the function's inner arrow functions in
+// `__name(fn, "name")` calls; a no-op `__name` lets the source run however it was compiled.
+const PAGE_SCRIPT = `(function (__name) {\n(${drawReportCharts.toString()})(window);\n})(function (fn) { return fn; });`;
 
 function summaryTable(report: EvalReport): string {
   const hasIfeval = report.configs.some((c) => c.ifeval !== undefined);
@@ -232,6 +190,13 @@ pre { white-space: pre-wrap; background: #f6f6f6; padding: .5rem; max-height: 20
  * @param chartSource Chart.js's UMD build (inlined, so the page works offline); without it the
  * page has the tables and a note instead of charts.
  * @returns The HTML page.
+ * @example
+ * ```ts
+ * // Re-render the report of `rulelm eval` from its results, with Chart.js's UMD build inlined.
+ * const report = JSON.parse(readFileSync('results.json', 'utf8'));
+ * const chartJs = readFileSync('node_modules/chart.js/dist/chart.umd.js', 'utf8');
+ * writeFileSync('report.html', renderHtmlReport(report, chartJs));
+ * ```
  */
 export function renderHtmlReport(report: EvalReport, chartSource: string | undefined): string {
   const data = chartData(report);

@@ -71,6 +71,16 @@ export interface ScoredRecord extends EvalRecord {
  * @param configs The configurations, in report order, with their rules flag strings.
  * @param markers Extra turn markers for the continuation metric (the chat template's).
  * @returns The scored records and one summary per configuration.
+ * @example
+ * ```ts
+ * const items = [{ id: '1', instruction: 'Name a color.', ifeval: undefined }];
+ * const records = [
+ *   { config: 'base', id: '1', tokens: [9, 9, 9, 9], finish: 'limit' as const, text: 'Red red red red', promptTokens: 5, ms: 40 },
+ *   { config: 'preset', id: '1', tokens: [7], finish: 'eos' as const, text: 'Red.', promptTokens: 5, ms: 10 },
+ * ];
+ * const { summaries } = summarize(items, records, [{ name: 'base', rules: undefined }, { name: 'preset', rules: 'eos-uniform-diversity' }]);
+ * summaries.map((s) => s.metrics.finish.eos); // [0, 1]
+ * ```
  */
 export function summarize(
   items: readonly EvalItem[],
@@ -109,15 +119,18 @@ export function summarize(
   return { records: scored, summaries };
 }
 
-/** The settings of an evaluation run, as the report records them. */
+/**
+ * The settings of an evaluation run: one field per option of `rulelm eval` (the command reads
+ * them from its arguments; the report records all but `out`, `fresh` and `quiet`).
+ */
 export interface EvalSettings {
-  /** The model: a local folder or a hub id. */
+  /** The model: a local folder (absolute path) or a hub id. */
   readonly model: string;
-  /** The instruction set file. */
+  /** The instruction set file (absolute path). */
   readonly data: string;
   /** The configurations, in report order. */
   readonly configs: readonly string[];
-  /** How many instructions were taken from the set (`undefined`: all). */
+  /** How many instructions are taken from the start of the set (`undefined`: all). */
   readonly limit: number | undefined;
   /** The token limit per response. */
   readonly maxNewTokens: number;
@@ -133,6 +146,12 @@ export interface EvalSettings {
   readonly fidelity: 'reference' | 'clean';
   /** The model weights' data type. */
   readonly dtype: string;
+  /** The output folder (progress file, results and report). */
+  readonly out: string;
+  /** Discard the progress in the output folder and start over. */
+  readonly fresh: boolean;
+  /** No progress bar. */
+  readonly quiet: boolean;
 }
 
 /** The results file of an evaluation: settings, summaries and every response. */
@@ -143,8 +162,8 @@ export interface EvalReport {
   readonly version: 1;
   /** When it was written (ISO 8601). */
   readonly createdAt: string;
-  /** The settings. */
-  readonly settings: EvalSettings;
+  /** The settings (without where and how the command wrote its output). */
+  readonly settings: Omit<EvalSettings, 'out' | 'fresh' | 'quiet'>;
   /** What the run found out about the model (EOS ids, context window, template, turn markers). */
   readonly model: Readonly<Record<string, unknown>>;
   /** Number of instructions evaluated. */

@@ -1,8 +1,49 @@
+import { execFileSync } from 'node:child_process';
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { chartData, escapeHtml, renderHtmlReport } from '../../src/eval/report-html';
 import { fixtureReport } from './fixtures';
 
 const scripts = (html: string): string[] => [...html.matchAll(/<script(?: [^>]*)?>([\s\S]*?)<\/script>/g)].map((m) => m[1] as string);
+
+// A stand-in for Chart.js's UMD build: records every chart the page creates.
+const FAKE_CHART = 'window.drawn = []; window.Chart = function FakeChart(canvas, config) { window.drawn.push({ canvas: canvas, config: config }); }; window.Chart.defaults = {};';
+
+interface Drawn {
+  readonly canvas: { readonly id: string } | null;
+  readonly config: { readonly type: string; readonly data: { readonly labels: unknown[]; readonly datasets: { label: string; data: number[] }[] }; readonly options: { scales: Record<string, { ticks?: { callback(v: number): string } }> } };
+}
+interface PageWindow {
+  readonly drawn: Drawn[];
+  readonly Chart: { readonly defaults: Record<string, unknown> };
+  readonly rulelmCharts: Record<string, unknown>;
+}
+
+// Runs a report's scripts as a browser would (the inlined library, then the page script) on a
+// minimal window whose document has the page's canvases and embedded data.
+function openPage(html: string): PageWindow {
+  const [data, library, page] = scripts(html);
+  const elements = new Map<string, unknown>([['rulelm-data', { textContent: data }]]);
+  for (const m of html.matchAll(/<canvas id="([^"]+)">/g)) elements.set(m[1] as string, { id: m[1] });
+  const window = { document: { getElementById: (id: string): unknown => elements.get(id) ?? null } };
+  for (const script of [library, page]) new Function('window', script as string)(window);
+  return window as unknown as PageWindow;
+}
+
+function expectChartsDrawn(html: string): void {
+  const page = openPage(html);
+  const data = chartData(fixtureReport());
+  expect(page.drawn.map((d) => d.canvas?.id)).toEqual(['chart-lengths', 'chart-mean-length', 'chart-finish', 'chart-comparison', 'chart-ifeval-strict', 'chart-ifeval-loose']);
+  expect(Object.keys(page.rulelmCharts)).toEqual(['lengths', 'meanLength', 'finish', 'comparison', 'ifeval-strict', 'ifeval-loose']);
+  expect(page.Chart.defaults.animation).toBe(false);
+  const [lengths, meanLength, finish, comparison, ifevalStrict] = page.drawn as [Drawn, Drawn, Drawn, Drawn, Drawn];
+  expect(lengths.config.data).toMatchObject({ labels: data.lengths.labels, datasets: [{ label: 'base', data: data.lengths.counts[0] }, { label: 'preset', data: data.lengths.counts[1] }] });
+  expect(meanLength.config.data.datasets.map((d) => d.data)).toEqual([data.meanLength.mean, data.meanLength.median]);
+  expect(finish.config.data.datasets.map((d) => d.label)).toEqual(['EOS', 'token limit', 'context window']);
+  expect(comparison.config.data.labels).toEqual(data.comparison.labels);
+  expect(ifevalStrict.config.data).toMatchObject({ labels: data.ifeval.types, datasets: [{ data: data.ifeval.strict[0] }, { data: data.ifeval.strict[1] }] });
+  expect(finish.config.options.scales.y?.ticks?.callback(0.25)).toBe('25%');
+}
 
 describe('HTML report', () => {
   it('computes the chart data', () => {
@@ -39,6 +80,17 @@ describe('HTML report', () => {
     expect(html).toContain('Incomplete run: 4 of 4 responses so far');
     expect(scripts(html)).toHaveLength(1); // only the data
     expect(html).toContain('<td>eos-uniform-diversity</td>');
+  });
+
+  it('runs its page script: every chart is drawn from the embedded data', () => {
+    expectChartsDrawn(renderHtmlReport(fixtureReport(), FAKE_CHART));
+  });
+
+  it('runs its page script when the report is written by code run with tsx (as `npm run eval`)', () => {
+    const root = resolve(__dirname, '../..');
+    const program = `import { renderHtmlReport } from './src/eval/report-html.ts'; import { fixtureReport } from './test/eval/fixtures.ts'; process.stdout.write(renderHtmlReport(fixtureReport(), ${JSON.stringify(FAKE_CHART)}));`;
+    const html = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '--eval', program], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    expectChartsDrawn(html);
   });
 
   it('escapes HTML', () => {

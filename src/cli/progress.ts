@@ -7,40 +7,13 @@ import type { EvalRecord } from '../eval/results';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { RuleLMError } from '../core/errors';
+import { optionFlag } from './args';
 
-/** The settings that decide the responses (a resumed run must use the same). */
-export interface ProgressSettings {
-  /** `--model`. */
-  readonly model: string;
-  /** `--data` (absolute path). */
-  readonly data: string;
-  /** `--max-new-tokens`. */
-  readonly maxNewTokens: number;
-  /** `--sample`. */
-  readonly sample: boolean;
-  /** `--temperature` (only with `--sample`, else `null`). */
-  readonly temperature: number | null;
-  /** `--seed` (only with `--sample`, else `null`). */
-  readonly seed: number | null;
-  /** `--template`. */
-  readonly template: string;
-  /** `--fidelity`. */
-  readonly fidelity: string;
-  /** `--dtype`. */
-  readonly dtype: string;
-}
-
-const OPTION_OF: Readonly<Record<keyof ProgressSettings, string>> = {
-  model: '--model',
-  data: '--data',
-  maxNewTokens: '--max-new-tokens',
-  sample: '--sample',
-  temperature: '--temperature',
-  seed: '--seed',
-  template: '--template',
-  fidelity: '--fidelity',
-  dtype: '--dtype',
-};
+/**
+ * The settings that decide the responses, by setting name (`maxNewTokens`), as the header of the
+ * progress file records them: a resumed run must use the same (see `resumeSettings`).
+ */
+export type ProgressSettings = Readonly<Record<string, string | number | boolean | null>>;
 
 /** An open progress file. */
 export interface Progress {
@@ -105,11 +78,10 @@ export function openProgress(file: string, settings: ProgressSettings, fresh = f
     // A file without records (e.g. the model failed to load) holds nothing to protect.
     const empty = lines.length === 1;
     if (empty) writeFileSync(file, `${JSON.stringify({ rulelm: 'eval-progress', version: 1, settings })}\n`);
-    for (const key of empty ? [] : (Object.keys(OPTION_OF) as (keyof ProgressSettings)[])) {
+    for (const [key, now] of empty ? [] : Object.entries(settings)) {
       const before = header.settings[key] ?? null;
-      const now = settings[key];
       if (before !== now) {
-        const option = OPTION_OF[key];
+        const option = optionFlag(key);
         throw new RuleLMError(
           `\`${option}\` is ${JSON.stringify(now)}, but ${file} was made with ${JSON.stringify(before)}; pass the same value to resume, another \`--out\`, or \`--fresh\` to start over`,
           { argument: option },

@@ -9,7 +9,7 @@ import type { EvalRecord, EvalSettings } from '../eval/results';
 import { AutoModelForCausalLM, AutoTokenizer, env } from '@huggingface/transformers';
 import { existsSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
-import { formatPrompt, generateWithExperts, hewitt2024ForModel, logitsProcessor, modelInfo } from '../adapters/transformers/index';
+import { formatPrompt, generateWithExperts, hewitt2024ForModel, logitsProcessorList, modelInfo } from '../adapters/transformers/index';
 import { RuleLMError } from '../core/errors';
 
 /** A loaded model and what the evaluation needs to know about it. */
@@ -71,9 +71,6 @@ export async function loadModel(spec: string, dtype: string, template: 'auto' | 
   return { model, tokenizer, source: local ? `local folder ${folder}` : `hub model ${spec}`, eosTokenIds: info.eosTokenIds, contextLength: context, template: formatted.template, turnMarkers };
 }
 
-/** How to generate: the generation part of the evaluation's settings. */
-export type GenerationSettings = Pick<EvalSettings, 'maxNewTokens' | 'sample' | 'temperature' | 'seed' | 'template' | 'fidelity'>;
-
 /** Generates the response of one configuration to one instruction. */
 export type Generate = (instruction: string, index: number) => Promise<Omit<EvalRecord, 'config' | 'id' | 'hash'>>;
 
@@ -82,13 +79,13 @@ export type Generate = (instruction: string, index: number) => Promise<Omit<Eval
  *
  * @param loaded The model.
  * @param rules The preset's rules flag string, or `undefined` for the base model alone.
- * @param settings How to generate.
+ * @param settings How to generate (the generation part of the evaluation's settings).
  * @returns The generator.
  */
-export function createGenerator(loaded: LoadedModel, rules: string | undefined, settings: GenerationSettings): Generate {
+export function createGenerator(loaded: LoadedModel, rules: string | undefined, settings: Pick<EvalSettings, 'maxNewTokens' | 'sample' | 'temperature' | 'seed' | 'template' | 'fidelity'>): Generate {
   const { model, tokenizer, eosTokenIds, contextLength } = loaded;
   const preset = rules === undefined ? undefined : hewitt2024ForModel(model, tokenizer, { rules, fidelity: settings.fidelity, template: settings.template });
-  const processor = preset === undefined ? undefined : logitsProcessor(preset, { model, tokenizer });
+  const processor = preset === undefined ? undefined : logitsProcessorList(preset, { model, tokenizer });
   const eos = new Set(eosTokenIds);
   return async (instruction, index) => {
     const prompt = formatPrompt(tokenizer, instruction, { template: settings.template }).text;

@@ -2,8 +2,8 @@ import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ProgressSettings } from '../../src/node/progress';
-import { openProgress, progressKey } from '../../src/node/progress';
+import type { ProgressSettings } from '../../src/cli/progress';
+import { openProgress, progressKey } from '../../src/cli/progress';
 import { expectRuleLMError } from '../helpers/errors';
 
 const SETTINGS: ProgressSettings = { model: '/m', data: '/d.jsonl', maxNewTokens: 8, sample: false, temperature: null, seed: null, template: 'auto', fidelity: 'reference', dtype: 'fp32' };

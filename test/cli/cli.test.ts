@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { EvalReport } from '../../src/eval/results';
-import { parseEvalArgs } from '../../src/node/args';
-import { main } from '../../src/node/main';
-import { runEval } from '../../src/node/run';
+import { parseEvalArgs } from '../../src/cli/args';
+import { main } from '../../src/cli/main';
+import { runEval } from '../../src/cli/run';
 import { ensureTinyModel } from '../../tools/model-generator/index';
 
 const ROWS = [

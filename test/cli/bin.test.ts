@@ -4,9 +4,9 @@ import { describe, expect, it } from 'vitest';
 
 const root = resolve(__dirname, '../..');
 
-describe('the rulelm command (src/node/cli.ts)', () => {
+describe('the rulelm command (src/cli/cli.ts)', () => {
   it('prints its usage', () => {
-    const out = execFileSync(process.execPath, ['--import', 'tsx', 'src/node/cli.ts', '--help'], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    const out = execFileSync(process.execPath, ['--import', 'tsx', 'src/cli/cli.ts', '--help'], { cwd: root, encoding: 'utf8', timeout: 60_000 });
     expect(out).toMatch(/^Usage: rulelm <command> \[options\]/);
     expect(out).toContain('eval');
   });
@@ -15,7 +15,7 @@ describe('the rulelm command (src/node/cli.ts)', () => {
     let status = 0;
     let stderr = '';
     try {
-      execFileSync(process.execPath, ['--import', 'tsx', 'src/node/cli.ts', 'eval', '--max-new-tokens', '-3'], { cwd: root, encoding: 'utf8', timeout: 60_000, stdio: 'pipe' });
+      execFileSync(process.execPath, ['--import', 'tsx', 'src/cli/cli.ts', 'eval', '--max-new-tokens', '-3'], { cwd: root, encoding: 'utf8', timeout: 60_000, stdio: 'pipe' });
     } catch (error) {
       status = (error as { status: number }).status;
       stderr = String((error as { stderr: string }).stderr);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseEvalArgs } from '../../src/node/args';
+import { EVAL_USAGE, optionFlag, parseEvalArgs, resumeSettings } from '../../src/cli/args';
 import { expectRuleLMError } from '../helpers/errors';
 
 const CWD = '/work/somewhere';
@@ -72,5 +72,32 @@ describe('rulelm eval options', () => {
     expectRuleLMError(() => parse('--limit'), '`--limit` needs a value; see `rulelm eval --help`', '--limit');
     expectRuleLMError(() => parse('--sample=yes'), '`--sample` does not take a value; see `rulelm eval --help`', '--sample');
     expectRuleLMError(() => parse('extra'), 'unexpected argument: extra; see `rulelm eval --help`', 'argv');
+    expectRuleLMError(() => parse('-x'), 'unknown option `-x`; see `rulelm eval --help`', '-x');
+    expectRuleLMError(() => parse('--limit', '--sample'), '`--limit` needs a value; write one that starts with a dash as `--limit=-...`; see `rulelm eval --help`', '--limit');
+    expectRuleLMError(() => parse('--help=yes'), '`--help` does not take a value; see `rulelm eval --help`', '--help');
+    expectRuleLMError(() => parse('--', '--limit'), 'unexpected argument: --limit; see `rulelm eval --help`', 'argv');
+    // The first bad argument is reported, as parseArgs's strict mode does.
+    expectRuleLMError(() => parse('--bogus', 'extra'), 'unknown option `--bogus`; see `rulelm eval --help`', '--bogus');
+    expectRuleLMError(() => parse('extra', '--bogus'), 'unexpected argument: extra; see `rulelm eval --help`', 'argv');
+  });
+
+  it('takes the last of repeated options, a lone dash as a value, and an option terminator without arguments', () => {
+    const parsed = parse('--limit', '1', '--limit=2', '--out', '-', '--');
+    expect(parsed.help === false && [parsed.options.limit, parsed.options.out]).toEqual([2, '/work/somewhere/-']);
+  });
+
+  it('lists every option in the help, and names each setting by its flag', () => {
+    const parsed = parse();
+    if (parsed.help) throw new Error('unexpected help');
+    for (const key of Object.keys(parsed.options)) expect(EVAL_USAGE).toContain(`\n  ${optionFlag(key)}`);
+    expect(optionFlag('maxNewTokens')).toBe('--max-new-tokens');
+  });
+
+  it('records the settings that decide the responses for the progress file (temperature and seed only when sampling)', () => {
+    const greedy = parse();
+    const sampled = parse('--sample', '--temperature', '0.5', '--seed', '3');
+    if (greedy.help || sampled.help) throw new Error('unexpected help');
+    expect(resumeSettings(greedy.options)).toEqual({ model: 'org/some-model', data: '/work/somewhere/sets/val.jsonl', maxNewTokens: 256, sample: false, temperature: null, seed: null, template: 'auto', fidelity: 'reference', dtype: 'fp32' });
+    expect(resumeSettings(sampled.options)).toMatchObject({ sample: true, temperature: 0.5, seed: 3 });
   });
 });

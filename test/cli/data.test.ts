@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fingerprint, parseInstructionSet, readInstructionSet } from '../../src/node/data';
+import { fingerprint, parseInstructionSet, readInstructionSet } from '../../src/cli/data';
 import { expectRuleLMError } from '../helpers/errors';
 
 describe('instruction sets', () => {

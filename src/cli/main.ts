@@ -75,15 +75,15 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
       io.stdout.write(EVAL_USAGE);
       return 0;
     }
-    const { options } = parsed;
+    const settings = parsed.options;
     let tokens = 0;
     let ms = 0;
-    const result = await runEval(options, {
+    const result = await runEval(settings, {
       ...(signal === undefined ? {} : { signal }),
       onStart({ total, done, model, ignoredLines }) {
-        io.stderr.write(`rulelm eval: ${model.source}, ${model.template} template, ${total} responses (${options.configs.length} configurations), ${done} already done\n`);
+        io.stderr.write(`rulelm eval: ${model.source}, ${model.template} template, ${total} responses (${settings.configs.length} configurations), ${done} already done\n`);
         if (ignoredLines > 0) io.stderr.write(`rulelm eval: ignored ${ignoredLines} unreadable line(s) of the progress file; those responses are generated again\n`);
-        if (!options.quiet && io.stderr.isTTY === true && done < total) {
+        if (!settings.quiet && io.stderr.isTTY === true && done < total) {
           bar = new cliProgress.SingleBar(
             { stream: io.stderr, format: ' {bar} {percentage}% | {value}/{total} | {config} | {speed} tok/s | ETA {eta_formatted}', hideCursor: true, etaBuffer: 50 },
             cliProgress.Presets.shades_classic,

@@ -1,13 +1,12 @@
 // Runs an evaluation: every (instruction, configuration) pair not yet in the progress file is
 // generated and appended; then the results and the report are written.
 
-import type { EvalOptions } from './args';
 import type { Generate, LoadedModel } from './generate';
-import type { ProgressSettings } from './progress';
-import type { EvalRecord, EvalReport } from '../eval/results';
+import type { EvalRecord, EvalReport, EvalSettings } from '../eval/results';
 import { join } from 'node:path';
 import { EVAL_CONFIGS } from '../eval/configs';
 import { summarize } from '../eval/results';
+import { resumeSettings } from './args';
 import { fingerprint, readInstructionSet } from './data';
 import { createGenerator, loadModel } from './generate';
 import { openProgress, progressKey } from './progress';
@@ -37,43 +36,32 @@ export interface RunResult {
 /**
  * Runs (or resumes) an evaluation and writes its results and report.
  *
- * @param options The validated options.
+ * @param settings The validated settings.
  * @param hooks Progress callbacks and a stop signal.
  * @returns The report, the number of responses generated and the files.
  * @throws {RuleLMError} On unreadable data, a model that cannot be loaded, or a progress file made with other settings.
  */
-export async function runEval(options: EvalOptions, hooks: RunHooks = {}): Promise<RunResult> {
-  const items = readInstructionSet(options.data, options.limit);
-  const settings: ProgressSettings = {
-    model: options.model,
-    data: options.data,
-    maxNewTokens: options.maxNewTokens,
-    sample: options.sample,
-    temperature: options.sample ? options.temperature : null,
-    seed: options.sample ? options.seed : null,
-    template: options.template,
-    fidelity: options.fidelity,
-    dtype: options.dtype,
-  };
-  const progress = openProgress(join(options.out, 'progress.jsonl'), settings, options.fresh);
+export async function runEval(settings: EvalSettings, hooks: RunHooks = {}): Promise<RunResult> {
+  const items = readInstructionSet(settings.data, settings.limit);
+  const progress = openProgress(join(settings.out, 'progress.jsonl'), resumeSettings(settings), settings.fresh);
   const hashes = new Map(items.map((item) => [item.id, fingerprint(item.instruction)]));
   const isDone = (config: string, id: string): boolean => progress.done.get(progressKey(config, id))?.hash === hashes.get(id);
 
-  const loaded = await loadModel(options.model, options.dtype, options.template);
-  const total = items.length * options.configs.length;
+  const loaded = await loadModel(settings.model, settings.dtype, settings.template);
+  const total = items.length * settings.configs.length;
   let done = 0;
-  for (const item of items) for (const config of options.configs) if (isDone(config, item.id)) done++;
+  for (const item of items) for (const config of settings.configs) if (isDone(config, item.id)) done++;
   hooks.onStart?.({ total, done, model: loaded, ignoredLines: progress.ignoredLines });
 
   const generators = new Map<string, Generate>();
   let generated = 0;
   outer: for (const [index, item] of items.entries()) {
-    for (const config of options.configs) {
+    for (const config of settings.configs) {
       if (hooks.signal?.aborted === true) break outer;
       if (isDone(config, item.id)) continue;
       let generate = generators.get(config);
       if (generate === undefined) {
-        generate = createGenerator(loaded, EVAL_CONFIGS[config], options);
+        generate = createGenerator(loaded, EVAL_CONFIGS[config], settings);
         generators.set(config, generate);
       }
       const response = await generate(item.instruction, index);
@@ -86,30 +74,19 @@ export async function runEval(options: EvalOptions, hooks: RunHooks = {}): Promi
 
   const records: EvalRecord[] = [];
   for (const item of items) {
-    for (const config of options.configs) {
+    for (const config of settings.configs) {
       const record = progress.done.get(progressKey(config, item.id));
       if (record !== undefined && record.hash === hashes.get(item.id)) records.push(record);
     }
   }
-  const configs = options.configs.map((name) => ({ name, rules: EVAL_CONFIGS[name] }));
+  const configs = settings.configs.map((name) => ({ name, rules: EVAL_CONFIGS[name] }));
   const { records: scored, summaries } = summarize(items, records, configs, loaded.turnMarkers);
+  const { out, fresh: _fresh, quiet: _quiet, ...recorded } = settings;
   const report: EvalReport = {
     tool: 'rulelm eval',
     version: 1,
     createdAt: new Date().toISOString(),
-    settings: {
-      model: options.model,
-      data: options.data,
-      configs: options.configs,
-      limit: options.limit,
-      maxNewTokens: options.maxNewTokens,
-      sample: options.sample,
-      temperature: options.temperature,
-      seed: options.seed,
-      template: options.template,
-      fidelity: options.fidelity,
-      dtype: options.dtype,
-    },
+    settings: recorded,
     model: { source: loaded.source, eosTokenIds: loaded.eosTokenIds, contextLength: loaded.contextLength ?? null, template: loaded.template, turnMarkers: loaded.turnMarkers },
     items: items.length,
     expected: total,
@@ -118,6 +95,6 @@ export async function runEval(options: EvalOptions, hooks: RunHooks = {}): Promi
     instructions: Object.fromEntries(items.map((item) => [item.id, item.instruction])),
     records: scored,
   };
-  const files = writeReport(options.out, report, bundledChartSource() ?? findChartSource());
+  const files = writeReport(out, report, bundledChartSource() ?? findChartSource());
   return { report, generated, files: { progress: progress.file, ...files } };
 }

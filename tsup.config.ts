@@ -12,6 +12,8 @@ const library: Options = {
   clean: false, // the prebuild script empties dist/ (two configs build into it at once)
   treeshake: true,
   target: 'es2022',
+  // Classes keep their names in the bundle (`RuleLMError`, `TokenBias`), for messages and stacks.
+  keepNames: true,
   external: ['@huggingface/transformers'],
 };
 

@@ -15,6 +15,8 @@ const config: ViteUserConfig = defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
+    // Builds dist/ when stale: some tests check the built package as users get it.
+    globalSetup: ['test/setup/build.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     coverage: {

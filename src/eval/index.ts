@@ -15,6 +15,7 @@
  * ```
  *
  * @packageDocumentation
+ * @module rulelm/eval
  */
 export type { IfevalAccuracy, IfevalResult, IfevalRow, InstructionCheck, InstructionId } from './ifeval';
 export { IFEVAL_INSTRUCTIONS, evaluateIfeval, followsLoose, followsStrict, ifevalAccuracy, instructionCheck, isIfevalRow, looseVariants } from './ifeval';

@@ -4,6 +4,7 @@
  * pipelines, in Node and the browser.
  *
  * @packageDocumentation
+ * @module rulelm/transformers
  */
 export type { RuleLMLogitsProcessorOptions, TraceEvent } from './logits-processor';
 export { RuleLMLogitsProcessor, logitsProcessorList } from './logits-processor';

@@ -1,6 +1,8 @@
-import type { AnyProcessor } from '../../core/processor';
+import type { Processor } from '../../core/processor';
 import type { CausalLMLike, NeuralExpert, PlausibilityCut } from './experts';
+import { assertProcessor } from '../../core/processor';
 import { assertFinite, assertOptions, assertPositive, fail } from '../../core/validate';
+import { assertCausalLM } from './experts-options';
 
 /** What a recipe gives {@link generateWithExperts}: the experts, and for contrastive decoding the plausibility cut. */
 export interface ExpertsRecipe {
@@ -9,14 +11,7 @@ export interface ExpertsRecipe {
   /** The plausibility cut, for contrastive decoding. */
   readonly plausibility?: PlausibilityCut;
   /** A rulelm processor, for base x rules. */
-  readonly processor?: AnyProcessor;
-}
-
-function model(argument: string, value: unknown): CausalLMLike {
-  if ((typeof value !== 'object' && typeof value !== 'function') || value === null || typeof (value as CausalLMLike).forward !== 'function') {
-    fail(argument, 'a transformers.js causal LM', value);
-  }
-  return value as CausalLMLike;
+  readonly processor?: Processor;
 }
 
 /**
@@ -37,9 +32,9 @@ export function proxyTuning(options: { readonly base: CausalLMLike; readonly exp
   assertFinite('alpha', alpha);
   return {
     experts: [
-      { model: model('base', options.base), weight: 1 },
-      { model: model('expert', options.expert), weight: alpha },
-      { model: model('antiExpert', options.antiExpert), weight: -alpha },
+      { model: assertCausalLM('base', options.base), weight: 1 },
+      { model: assertCausalLM('expert', options.expert), weight: alpha },
+      { model: assertCausalLM('antiExpert', options.antiExpert), weight: -alpha },
     ],
   };
 }
@@ -52,6 +47,10 @@ export function proxyTuning(options: { readonly base: CausalLMLike; readonly exp
  * @param options The expert, the amateur, `lambda` (default 1) and `alpha` (default 0.1).
  * @returns The recipe.
  * @throws {RuleLMError} On a missing model, a negative `lambda` or `alpha` outside (0, 1].
+ * @example
+ * ```ts
+ * await generateWithExperts({ tokenizer, prompts, ...contrastiveDecoding({ expert: large, amateur: small, lambda: 0.5 }) });
+ * ```
  */
 export function contrastiveDecoding(options: { readonly expert: CausalLMLike; readonly amateur: CausalLMLike; readonly lambda?: number; readonly alpha?: number }): ExpertsRecipe {
   assertOptions('options', options, ['expert', 'amateur', 'lambda', 'alpha']);
@@ -62,8 +61,8 @@ export function contrastiveDecoding(options: { readonly expert: CausalLMLike; re
   if (alpha > 1) fail('alpha', 'a number in (0, 1]', alpha);
   return {
     experts: [
-      { model: model('expert', options.expert), weight: 1 },
-      { model: model('amateur', options.amateur), weight: -lambda },
+      { model: assertCausalLM('expert', options.expert), weight: 1 },
+      { model: assertCausalLM('amateur', options.amateur), weight: -lambda },
     ],
     plausibility: { expert: 0, alpha },
   };
@@ -77,6 +76,10 @@ export function contrastiveDecoding(options: { readonly expert: CausalLMLike; re
  * @param options The three models and `alpha` (default 1; 2 is common in the paper).
  * @returns The recipe.
  * @throws {RuleLMError} On a missing model or a bad `alpha`.
+ * @example
+ * ```ts
+ * await generateWithExperts({ tokenizer, prompts, ...dexperts({ base, expert: polite, antiExpert: toxic, alpha: 2 }) });
+ * ```
  */
 export function dexperts(options: { readonly base: CausalLMLike; readonly expert?: CausalLMLike; readonly antiExpert?: CausalLMLike; readonly alpha?: number }): ExpertsRecipe {
   assertOptions('options', options, ['base', 'expert', 'antiExpert', 'alpha']);
@@ -85,9 +88,9 @@ export function dexperts(options: { readonly base: CausalLMLike; readonly expert
   if (expert === undefined && antiExpert === undefined) fail('expert', 'a model (give an expert, an anti-expert or both)', expert);
   return {
     experts: [
-      { model: model('base', options.base), weight: 1 },
-      ...(expert === undefined ? [] : [{ model: model('expert', expert), weight: alpha }]),
-      ...(antiExpert === undefined ? [] : [{ model: model('antiExpert', antiExpert), weight: -alpha }]),
+      { model: assertCausalLM('base', options.base), weight: 1 },
+      ...(expert === undefined ? [] : [{ model: assertCausalLM('expert', expert), weight: alpha }]),
+      ...(antiExpert === undefined ? [] : [{ model: assertCausalLM('antiExpert', antiExpert), weight: -alpha }]),
     ],
   };
 }
@@ -96,17 +99,21 @@ export function dexperts(options: { readonly base: CausalLMLike; readonly expert
  * The paper's combination: a base model times a rule-based model, `score = log p_base +
  * rules` (Hewitt et al. 2024). The rules run as a processor on the combined scores, so with
  * greedy decoding (or sampling at temperature 1) this is the same as `generate()` with
- * `logitsProcessor(rules)`, and it composes with more experts. With sampling at temperature T
+ * `logitsProcessorList(rules)`, and it composes with more experts. With sampling at temperature T
  * they differ: transformers.js divides the base logits by T before custom processors run
  * (`(base / T) + rules`), this loop divides the sum (`(base + rules) / T`).
  *
  * @param options The base model and the rules (e.g. `hewitt2024(tokenizer)`).
  * @returns The recipe.
  * @throws {RuleLMError} On a missing model or processor.
+ * @example
+ * ```ts
+ * await generateWithExperts({ tokenizer, prompts, ...baseTimesRules({ base: model, rules: hewitt2024(tokenizer) }) });
+ * ```
  */
-export function baseTimesRules(options: { readonly base: CausalLMLike; readonly rules: AnyProcessor }): ExpertsRecipe {
+export function baseTimesRules(options: { readonly base: CausalLMLike; readonly rules: Processor }): ExpertsRecipe {
   assertOptions('options', options, ['base', 'rules']);
   const { rules } = options;
-  if (typeof rules !== 'object' || rules === null || typeof rules.process !== 'function') fail('rules', 'a rulelm processor', rules);
-  return { experts: [{ model: model('base', options.base), weight: 1 }], processor: rules };
+  assertProcessor('rules', rules);
+  return { experts: [{ model: assertCausalLM('base', options.base), weight: 1 }], processor: rules };
 }

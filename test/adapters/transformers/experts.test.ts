@@ -1,9 +1,8 @@
 import type { Loaded } from '../../helpers/models';
 import { Tensor, TextStreamer } from '@huggingface/transformers';
 import { describe, expect, it } from 'vitest';
-import type { AnyProcessor } from '../../../src/index';
-import { hewitt2024, RuleLMError } from '../../../src/index';
-import { baseTimesRules, contrastiveDecoding, dexperts, generateWithExperts, logitsProcessor, proxyTuning } from '../../../src/adapters/transformers/index';
+import { hewitt2024, Processor, RuleLMError } from '../../../src/index';
+import { baseTimesRules, contrastiveDecoding, dexperts, generateWithExperts, logitsProcessorList, proxyTuning } from '../../../src/adapters/transformers/index';
 import { ensureTinyModel } from '../../../tools/model-generator/index';
 import { generateTokens, HAS_SHARED_MODEL, loadFolder, loadShared, loadTiny } from '../../helpers/models';
 import { loadTokenizer } from '../../helpers/tokenizers';
@@ -13,14 +12,18 @@ const loadSecond = async (): Promise<Loaded> => loadFolder(await ensureTinyModel
 const loadGpt2 = async (): Promise<Loaded> => loadFolder(await ensureTinyModel('tiny-gpt2', { arch: 'gpt2', kvHeads: 4 }));
 
 // Records the combined row the loop hands to its processor at each step (a copy).
-function recorder(rows: Float32Array[][]): AnyProcessor {
-  return {
-    kind: 'recorder',
-    additive: true,
-    createState: () => rows.push([]) - 1,
-    update: () => {},
-    process: (row: Float32Array, index: number) => void rows[index]!.push(row.slice()),
-  };
+class Recorder extends Processor<number> {
+  readonly kind = 'recorder';
+  override readonly additive = true;
+  constructor(private readonly rows: Float32Array[][]) {
+    super();
+  }
+  createState(): number {
+    return this.rows.push([]) - 1;
+  }
+  process(row: Float32Array, index: number): void {
+    this.rows[index]!.push(row.slice());
+  }
 }
 
 async function lastLogProbs(loaded: Loaded, ids: number[]): Promise<Float64Array> {
@@ -61,7 +64,7 @@ describe('generateWithExperts with two different models (tiny Llama and tiny GPT
   it('every step\'s combined scores equal each model run separately and combined by hand; greedy follows', async () => {
     const [a, b] = await Promise.all([loadTiny(), loadGpt2()]);
     const rows: Float32Array[][] = [];
-    const { rows: out } = await generateWithExperts({ tokenizer: a.tokenizer, prompts: PROMPTS[0]!, experts: [{ model: a.model, weight: 1 }, { model: b.model, weight: -0.7 }], processor: recorder(rows), maxNewTokens: 12 });
+    const { rows: out } = await generateWithExperts({ tokenizer: a.tokenizer, prompts: PROMPTS[0]!, experts: [{ model: a.model, weight: 1 }, { model: b.model, weight: -0.7 }], processor: new Recorder(rows), maxNewTokens: 12 });
     const prompt = a.tokenizer.encode(PROMPTS[0]!);
     const tokens = out[0]!.tokens;
     expect(rows[0]).toHaveLength(tokens.length);
@@ -218,7 +221,7 @@ describe('recipes', () => {
     const loaded = await loadShared();
     const rules = hewitt2024(loaded.tokenizer, { eosTokenIds: [2, 1] });
     const prompt = '<|user|>\nTell me a story.\n<|assistant|>\n';
-    const viaGenerate = (await generateTokens(loaded, prompt, { max_new_tokens: 300, logits_processor: logitsProcessor(rules, { model: loaded.model }) }))[0]!;
+    const viaGenerate = (await generateTokens(loaded, prompt, { max_new_tokens: 300, logits_processor: logitsProcessorList(rules, { model: loaded.model }) }))[0]!;
     const { rows } = await generateWithExperts({ tokenizer: loaded.tokenizer, prompts: prompt, maxNewTokens: 300, ...baseTimesRules({ base: loaded.model, rules }) });
     expect(rows[0]!.tokens).toEqual(viaGenerate);
     expect(rows[0]!.finishReason).toBe('eos');

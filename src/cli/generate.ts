@@ -3,7 +3,6 @@
 // through `generateWithExperts` (rulelm's seeded sampler; transformers.js sampling is not seedable).
 
 import type { PreTrainedModel, PreTrainedTokenizer } from '@huggingface/transformers';
-import type { CausalLMLike, ExpertTokenizerLike } from '../adapters/transformers/index';
 import type { FinishReason } from '../eval/metrics';
 import type { EvalRecord, EvalSettings } from '../eval/results';
 import { AutoModelForCausalLM, AutoTokenizer, env } from '@huggingface/transformers';
@@ -99,8 +98,8 @@ export function createGenerator(loaded: LoadedModel, rules: string | undefined, 
     let generated: number[];
     if (settings.sample) {
       const result = await generateWithExperts({
-        experts: [{ model: model as unknown as CausalLMLike, weight: 1 }],
-        tokenizer: tokenizer as unknown as ExpertTokenizerLike,
+        experts: [{ model, weight: 1 }],
+        tokenizer,
         prompts: [promptIds],
         maxNewTokens: maxNew,
         eosTokenIds: [...eosTokenIds],

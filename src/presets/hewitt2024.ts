@@ -113,8 +113,8 @@ export class Hewitt2024 extends Chain {
         markers: v.exactOptional(v.strictObject({ user: v.exactOptional(marker), assistant: v.exactOptional(marker) })),
       });
     },
-    fromSpec: (spec, context, path) => {
-      if (context.tokenizer === undefined) throw new RuleLMError(`\`${path}\` is the hewitt2024 preset, which needs the \`tokenizer\` option`, { argument: 'tokenizer' });
+    fromSpec: (spec, context) => {
+      if (context.tokenizer === undefined) throw new RuleLMError('the hewitt2024 preset needs the `tokenizer` option of `parseSpec`', { argument: 'tokenizer' });
       return hewitt2024(context.tokenizer, optionsOf(spec));
     },
   };

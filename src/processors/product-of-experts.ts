@@ -174,6 +174,16 @@ export class ProductOfExperts extends Processor<ProductOfExpertsState> {
   }
 
   /**
+   * Checks the ids of the experts that take part (weight other than 0) against the vocabulary.
+   *
+   * @param vocabSize The vocabulary size.
+   * @throws {RuleLMError} On an id outside the vocabulary.
+   */
+  override checkVocabulary(vocabSize: number): void {
+    for (const expert of this.#active) expert.processor.checkVocabulary(vocabSize);
+  }
+
+  /**
    * Creates the experts' states (and a scratch row in the exact mode).
    *
    * @param history The new sequence.

@@ -1,17 +1,16 @@
-import type { AnyProcessor } from '../../src/index';
 import { describe, expect, it } from 'vitest';
-import { chain, endOfSequenceRamp, positionBias, repetitionPenalty, startSequence, tokenBias, TokenHistory } from '../../src/index';
+import { Chain, EndOfSequenceRamp, PositionBias, Processor, ProductOfExperts, RepetitionPenalty, startSequence, TokenBias, TokenHistory } from '../../src/index';
 import { expectRuleLMError } from '../helpers/errors';
 import { row, run, step } from '../helpers/rows';
 
-const bias = (): AnyProcessor => tokenBias({ biases: [{ token: 1, bias: 3 }, { token: 2, bias: 0.5 }] });
-const multiplicative = (): AnyProcessor => repetitionPenalty({ mode: 'multiplicative', penalty: 2, scope: 'sequence' });
+const bias = (): Processor => new TokenBias({ biases: [{ token: 1, bias: 3 }, { token: 2, bias: 0.5 }] });
+const multiplicative = (): Processor => new RepetitionPenalty({ mode: 'multiplicative', penalty: 2, scope: 'sequence' });
 
 describe('chain', () => {
   it('is a processor of kind "chain" listing its members in order', () => {
     const a = bias();
     const b = multiplicative();
-    const c = chain(a, b);
+    const c = new Chain(a, b);
     expect(c.kind).toBe('chain');
     expect(c.processors).toHaveLength(2);
     expect(c.processors[0]).toBe(a);
@@ -21,8 +20,8 @@ describe('chain', () => {
   it('runs members in the order given: a multiplicative penalty before or after a bias gives different rows', () => {
     // Prompt [1, 2]: both ids are "seen" by the multiplicative penalty (factor 2).
     const base = row([1, 1, -1, 0]);
-    const penaltyFirst = startSequence(chain(multiplicative(), bias()), { prompt: [1, 2], vocabSize: 4 });
-    const biasFirst = startSequence(chain(bias(), multiplicative()), { prompt: [1, 2], vocabSize: 4 });
+    const penaltyFirst = startSequence(new Chain(multiplicative(), bias()), { prompt: [1, 2], vocabSize: 4 });
+    const biasFirst = startSequence(new Chain(bias(), multiplicative()), { prompt: [1, 2], vocabSize: 4 });
     // id 1: 1 / 2 + 3 = 3.5; id 2: -1 * 2 + 0.5 = -1.5
     expect(step(penaltyFirst, base)).toEqual(row([1, 3.5, -1.5, 0]));
     // id 1: (1 + 3) / 2 = 2; id 2: (-1 + 0.5) * 2 = -1
@@ -30,23 +29,23 @@ describe('chain', () => {
   });
 
   it('flattens arrays and nested chains', () => {
-    const [a, b, c, d] = [bias(), multiplicative(), bias(), endOfSequenceRamp({ eosTokenIds: 3 })] as const;
-    const flat = chain(a, [b, chain(c, [d])]);
+    const [a, b, c, d] = [bias(), multiplicative(), bias(), new EndOfSequenceRamp({ eosTokenIds: 3 })] as const;
+    const flat = new Chain(a, [b, new Chain(c, [d])]);
     expect(flat.processors).toHaveLength(4);
     flat.processors.forEach((p, i) => expect(p).toBe([a, b, c, d][i]));
-    const fromArray = chain([a, b]);
+    const fromArray = new Chain([a, b]);
     expect(fromArray.processors).toEqual([a, b]);
   });
 
   it('is additive only when every member is', () => {
-    expect(chain(bias(), endOfSequenceRamp({ eosTokenIds: 3 })).additive).toBe(true);
-    expect(chain(bias(), multiplicative()).additive).toBe(false);
-    expect(chain(bias(), endOfSequenceRamp({ eosTokenIds: 3, shape: 'exponential', factor: 2 })).additive).toBe(false);
-    expect(chain(chain(bias()), [repetitionPenalty({ mode: 'presence', penalty: 1 })]).additive).toBe(true);
+    expect(new Chain(bias(), new EndOfSequenceRamp({ eosTokenIds: 3 })).additive).toBe(true);
+    expect(new Chain(bias(), multiplicative()).additive).toBe(false);
+    expect(new Chain(bias(), new EndOfSequenceRamp({ eosTokenIds: 3, shape: 'exponential', factor: 2 })).additive).toBe(false);
+    expect(new Chain(new Chain(bias()), [new RepetitionPenalty({ mode: 'presence', penalty: 1 })]).additive).toBe(true);
   });
 
   it('an empty chain is additive and changes nothing', () => {
-    const empty = chain();
+    const empty = new Chain();
     expect(empty.additive).toBe(true);
     expect(empty.processors).toEqual([]);
     const sequence = startSequence(empty, { prompt: [1], vocabSize: 3 });
@@ -54,7 +53,7 @@ describe('chain', () => {
   });
 
   it('passes the weight to every member', () => {
-    const c = chain(tokenBias({ biases: [{ token: 0, bias: 1.5 }] }), endOfSequenceRamp({ eosTokenIds: 2, maxBias: 4, rampLength: 4 }));
+    const c = new Chain(new TokenBias({ biases: [{ token: 0, bias: 1.5 }] }), new EndOfSequenceRamp({ eosTokenIds: 2, maxBias: 4, rampLength: 4 }));
     const history = new TokenHistory([1], 3);
     const states = c.createState(history);
     c.update(states, history, 0);
@@ -68,19 +67,45 @@ describe('chain', () => {
   });
 
   it('rejects entries that are not processors, naming where they are', () => {
-    const message = (arg: string, shown: string): string => `\`${arg}\` must be a rulelm processor (an object with kind, createState, update and process), but is ${shown}`;
-    expectRuleLMError(() => chain(bias(), 5 as never), message('processors[1]', '5'), 'processors[1]');
-    expectRuleLMError(() => chain([bias(), null as never]), message('processors[0][1]', 'null'), 'processors[0][1]');
-    expectRuleLMError(() => chain({ kind: 'x', process: () => undefined } as never), message('processors[0]', '{"kind":"x"}'), 'processors[0]');
+    const message = (arg: string, shown: string): string => `\`${arg}\` must be a rulelm processor (an instance of a Processor subclass), but is ${shown}`;
+    expectRuleLMError(() => new Chain(bias(), 5 as never), message('processors[1]', '5'), 'processors[1]');
+    expectRuleLMError(() => new Chain([bias(), null as never]), message('processors[0][1]', 'null'), 'processors[0][1]');
+    expectRuleLMError(() => new Chain({ kind: 'x', process: () => undefined } as never), message('processors[0]', '{"kind":"x"}'), 'processors[0]');
+    expectRuleLMError(() => new Chain(bias(), [bias(), [bias(), 'x']] as never), message('processors[1][1][1]', '"x"'), 'processors[1][1][1]');
+    // A look-alike with every method is not a processor either.
+    const lookAlike = { kind: 'x', additive: true, createState: () => null, update: () => undefined, process: () => undefined };
+    expectRuleLMError(() => new Chain(bias(), [multiplicative(), lookAlike as never]), message('processors[1][1]', '{"kind":"x","additive":true}'), 'processors[1][1]');
+  });
+
+  it('is a class: new, instanceof and Processor.isInstance', () => {
+    const c = new Chain(bias());
+    expect(c).toBeInstanceOf(Chain);
+    expect(c).toBeInstanceOf(Processor);
+    expect(Processor.isInstance(c)).toBe(true);
+    expect(c.constructor.name).toBe('Chain');
+  });
+
+  it('exposes its processors as its members (the uniform view adapters walk)', () => {
+    const [a, b] = [bias(), multiplicative()];
+    const c = new Chain(a, [b]);
+    expect(c.members).toEqual([a, b]);
+    expect(c.members).toBe(c.processors);
+    expect(new Chain().members).toEqual([]);
+  });
+
+  it('flattens a product of experts as one member (only chains are flattened)', () => {
+    const poe = new ProductOfExperts({ experts: [{ processor: bias() }] });
+    const c = new Chain(poe, new Chain(poe));
+    expect(c.processors).toEqual([poe, poe]);
   });
 
   describe('keeps no per-sequence data', () => {
-    const rules = (): AnyProcessor =>
-      chain(
-        endOfSequenceRamp({ eosTokenIds: 3, maxBias: 4, rampLength: 4, countFrom: { after: [0, 1], fallback: 'response' } }),
-        repetitionPenalty({ mode: 'frequency', penalty: 1, scope: 'sequence' }),
-        tokenBias({ biases: [{ tokens: [2, 1], bias: 0.25 }] }),
-        positionBias({ positions: [{ at: 1, biases: [{ token: 0, bias: 10 }] }] }),
+    const rules = (): Processor =>
+      new Chain(
+        new EndOfSequenceRamp({ eosTokenIds: 3, maxBias: 4, rampLength: 4, countFrom: { after: [0, 1], fallback: 'response' } }),
+        new RepetitionPenalty({ mode: 'frequency', penalty: 1, scope: 'sequence' }),
+        new TokenBias({ biases: [{ tokens: [2, 1], bias: 0.25 }] }),
+        new PositionBias({ positions: [{ at: 1, biases: [{ token: 0, bias: 10 }] }] }),
       );
     const base = row([0.5, -1, 2, 0]);
     const a = { prompt: [2, 0, 1], tokens: [2, 2, 1, 0, 1] };

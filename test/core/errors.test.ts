@@ -1,5 +1,6 @@
+import type * as Errors from '../../src/core/errors';
 import { describe, expect, it } from 'vitest';
-import { endOfSequenceRamp, RuleLMError } from '../../src/index';
+import { EndOfSequenceRamp, RuleLMError } from '../../src/index';
 import { thrown } from '../helpers/errors';
 
 describe('RuleLMError', () => {
@@ -26,14 +27,39 @@ describe('RuleLMError', () => {
     expect(error.argument).toBe('a');
   });
 
-  it('isInstance recognizes its own errors and copies from another load of the library', () => {
+  it('prints as RuleLMError (the class name, not a minified or underscored one)', () => {
+    const error = new RuleLMError('x');
+    expect(error.name).toBe('RuleLMError');
+    expect(String(error)).toBe('RuleLMError: [rulelm] x');
+    expect(String(new RuleLMError('`a` must be 1, but is 2', { argument: 'a' })).startsWith('RuleLMError: [rulelm] ')).toBe(true);
+    expect(error.stack?.startsWith('RuleLMError: [rulelm] x')).toBe(true);
+  });
+
+  it('isInstance recognizes its own errors and errors of a second copy of the library', async () => {
     expect(RuleLMError.isInstance(new RuleLMError('x'))).toBe(true);
-    // A RuleLMError from a second copy of the library is another class with the same name.
-    class OtherCopy extends Error {
+    // A second copy of the module (as when two versions of the package are installed): another
+    // class, so `instanceof` fails, but the Symbol.for marker is shared.
+    const specifier = '../../src/core/errors.ts?copy';
+    const copy = (await import(/* @vite-ignore */ specifier)) as typeof Errors;
+    expect(copy.RuleLMError).not.toBe(RuleLMError);
+    const foreign = new copy.RuleLMError('y', { argument: 'b' });
+    expect(foreign instanceof RuleLMError).toBe(false);
+    expect(RuleLMError.isInstance(foreign)).toBe(true);
+    expect(copy.RuleLMError.isInstance(new RuleLMError('x'))).toBe(true);
+    // The marker is what counts.
+    expect(RuleLMError.isInstance({ [Symbol.for('rulelm.error')]: true })).toBe(true);
+    expect(RuleLMError.isInstance({ [Symbol.for('rulelm.error')]: 'yes' })).toBe(false);
+  });
+
+  it('isInstance does not go by the name', () => {
+    class SameName extends Error {
       override name = 'RuleLMError';
     }
-    expect(RuleLMError.isInstance(new OtherCopy('x'))).toBe(true);
-    expect(RuleLMError.isInstance({ name: 'RuleLMError' })).toBe(true);
+    expect(RuleLMError.isInstance(new SameName('x'))).toBe(false);
+    const named = new Error('[rulelm] x');
+    named.name = 'RuleLMError';
+    expect(RuleLMError.isInstance(named)).toBe(false);
+    expect(RuleLMError.isInstance({ name: 'RuleLMError' })).toBe(false);
   });
 
   it('isInstance rejects everything else', () => {
@@ -47,7 +73,7 @@ describe('RuleLMError', () => {
   });
 
   it('is what the library throws, with the argument named (the documented example)', () => {
-    const error = thrown(() => endOfSequenceRamp({ eosTokenIds: 2, rampLength: -3 }));
+    const error = thrown(() => new EndOfSequenceRamp({ eosTokenIds: 2, rampLength: -3 }));
     expect(RuleLMError.isInstance(error)).toBe(true);
     expect((error as RuleLMError).argument).toBe('rampLength');
     expect((error as RuleLMError).message).toBe('[rulelm] `rampLength` must be a positive integer, but is -3');

@@ -1,4 +1,4 @@
-import type { AnyProcessor, Sequence } from '../../src/index';
+import type { Processor, Sequence } from '../../src/index';
 import { startSequence } from '../../src/index';
 
 /**
@@ -32,7 +32,7 @@ export function step(sequence: Sequence, base: Float32Array): Float32Array {
  * @param base The scores before processing.
  * @returns One processed row per step.
  */
-export function run(processor: AnyProcessor, prompt: readonly number[], tokens: readonly number[], base: Float32Array): Float32Array[] {
+export function run(processor: Processor, prompt: readonly number[], tokens: readonly number[], base: Float32Array): Float32Array[] {
   const sequence = startSequence(processor, { prompt, vocabSize: base.length });
   const rows = [step(sequence, base)];
   for (const token of tokens) {

@@ -1,6 +1,6 @@
-import type { Vocabulary } from '../../src/index';
+import type { MemberChanges, Vocabulary } from '../../src/index';
 import { describe, expect, it } from 'vitest';
-import { createVocabulary, hewitt2024, HEWITT2024, startSequence, toVocabulary } from '../../src/index';
+import { Chain, createVocabulary, EndOfSequenceRamp, hewitt2024, HEWITT2024, Processor, RepetitionPenalty, startSequence, TokenBias, toVocabulary } from '../../src/index';
 import { expectRuleLMError } from '../helpers/errors';
 import { loadReference, REFERENCE_PATH } from '../helpers/reference';
 import { encode, loadTokenizer, pieceId } from '../helpers/tokenizers';
@@ -56,6 +56,64 @@ describe('hewitt2024 on the real llama2 tokenizer', () => {
     expect(clean.markers).toBeUndefined();
     expect(clean.table.find((r) => r.rule === 'eos')?.when).toBe('15 * t / 250 for t < 250, 15 from t = 250');
     expect(clean.table.find((r) => r.rule === 'diversity')?.when).toBe('since the response start');
+  });
+
+  describe('a Chain of rule instances', () => {
+    it('is a Chain and a Processor whose members are the rules, each an instance of its class', () => {
+      const preset = hewitt2024(loadTokenizer('llama2'));
+      expect(preset).toBeInstanceOf(Chain);
+      expect(preset).toBeInstanceOf(Processor);
+      expect(Processor.isInstance(preset)).toBe(true);
+      expect(preset.members).toBe(preset.processors);
+      const [eos, uniform, diversity] = preset.processors;
+      expect(eos).toBeInstanceOf(EndOfSequenceRamp);
+      expect(uniform).toBeInstanceOf(TokenBias);
+      expect(diversity).toBeInstanceOf(RepetitionPenalty);
+      const ramp = eos as EndOfSequenceRamp;
+      expect([ramp.eosTokenIds, ramp.shape, ramp.biasAt(125), ramp.biasAt(249), ramp.biasAt(250)]).toEqual([[2], 'linear', 7.5, 14.94, 0]);
+      expect((uniform as TokenBias).resolved.map((r) => [r.tokens[0], r.bias])).toEqual(preset.table.filter((r) => r.rule === 'uniform').map((r) => [r.id, r.bias]));
+      expect((uniform as TokenBias).skipped).toEqual([]);
+      const penalty = diversity as RepetitionPenalty;
+      expect([penalty.mode, penalty.penalty, penalty.additive]).toEqual(['presence', 1.5, true]);
+      expect(hewitt2024(loadTokenizer('llama2'), { fidelity: 'clean' }).processors[0]).toSatisfy((p: Processor) => (p as EndOfSequenceRamp).biasAt(250) === 15);
+    });
+
+    it('checks its ids against a vocabulary: markers, then uniform ids', () => {
+      const preset = hewitt2024(loadTokenizer('llama2'));
+      expect(() => preset.checkVocabulary(V)).not.toThrow();
+      // The largest uniform id is 28808 ("!"), listed after 28789 ("<"); the largest marker id is 28767 (">").
+      expect(() => preset.checkVocabulary(28809)).not.toThrow();
+      expectRuleLMError(() => preset.checkVocabulary(28808), '`biases` holds token id 28808, outside a vocabulary of 28808 ids (0 to 28807)', 'biases');
+      expectRuleLMError(() => preset.checkVocabulary(28789), '`biases` holds token id 28789, outside a vocabulary of 28789 ids (0 to 28788)', 'biases');
+      expectRuleLMError(() => preset.checkVocabulary(28767), '`countFrom.after` holds token id 28767, outside a vocabulary of 28767 ids (0 to 28766)', 'countFrom.after');
+      expectRuleLMError(() => startSequence(preset, { prompt: [1], vocabSize: 1000 }), '`countFrom.after` holds token id 28766, outside a vocabulary of 1000 ids (0 to 999)', 'countFrom.after');
+    });
+
+    it('traces rule by rule', () => {
+      const sequence = startSequence(hewitt2024(loadTokenizer('llama2')), { prompt: paperPrompt('Hi.'), vocabSize: V });
+      sequence.push(THE);
+      const reports: MemberChanges[] = [];
+      const row = sequence.trace(new Float32Array(V), (member) => reports.push(member));
+      expect(reports.map((r) => [r.processorIndex, r.kind, r.changes.length])).toEqual([
+        [0, 'end-of-sequence-ramp', 1],
+        [1, 'token-bias', 15],
+        [2, 'repetition-penalty', 9],
+      ]);
+      expect(reports[0]?.changes).toEqual([{ token: EOS, delta: Math.fround(0.06) }]);
+      expect(reports[2]?.changes.every((c) => c.delta === -1.5)).toBe(true);
+      expect(reports[2]?.changes.map((c) => c.token)).toContain(THE);
+      const processed = startSequence(hewitt2024(loadTokenizer('llama2')), { prompt: paperPrompt('Hi.'), vocabSize: V });
+      processed.push(THE);
+      expect(row).toEqual(processed.process(new Float32Array(V)));
+    });
+
+    it('flattens into a chain around it (which then is a plain Chain)', () => {
+      const preset = hewitt2024(loadTokenizer('llama2'), { fidelity: 'clean' });
+      const extra = new TokenBias({ biases: [{ token: THE, bias: 1 }] });
+      const around = new Chain(preset, extra);
+      expect(around.processors).toEqual([...preset.processors, extra]);
+      expect(around.constructor).toBe(Chain);
+    });
   });
 
   it('the prompt of the paper tokenizes as expected (the fixture of the next tests)', () => {

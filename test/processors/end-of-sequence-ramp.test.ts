@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { endOfSequenceRamp, startSequence, TokenHistory } from '../../src/index';
+import { EndOfSequenceRamp, startSequence, TokenHistory } from '../../src/index';
 import { expectRuleLMError } from '../helpers/errors';
 import { row, run, step } from '../helpers/rows';
 
@@ -16,26 +16,27 @@ const eosRow = (value: number, base: Float32Array = zeros()): Float32Array => {
 describe('endOfSequenceRamp', () => {
   describe('linear', () => {
     it("defaults to the paper's constants: 15 over 250 tokens, then holds", () => {
-      const ramp = endOfSequenceRamp({ eosTokenIds: EOS });
+      const ramp = new EndOfSequenceRamp({ eosTokenIds: EOS });
       expect(ramp.kind).toBe('end-of-sequence-ramp');
       expect(ramp.additive).toBe(true);
       expect(ramp.eosTokenIds).toEqual([EOS]);
+      expect(ramp.shape).toBe('linear');
       expect([0, 1, 125, 249, 250, 1025].map((t) => ramp.biasAt(t))).toEqual([0, 0.06, 7.5, 14.94, 15, 15]);
     });
 
     it('afterRamp "zero" drops the bias to 0 from t = rampLength (the reference code)', () => {
-      const ramp = endOfSequenceRamp({ eosTokenIds: EOS, afterRamp: 'zero' });
+      const ramp = new EndOfSequenceRamp({ eosTokenIds: EOS, afterRamp: 'zero' });
       expect([0, 1, 125, 249, 250, 1025].map((t) => ramp.biasAt(t))).toEqual([0, 0.06, 7.5, 14.94, 0, 0]);
     });
 
     it('uses maxBias and rampLength', () => {
-      const ramp = endOfSequenceRamp({ eosTokenIds: EOS, maxBias: -6, rampLength: 3 });
+      const ramp = new EndOfSequenceRamp({ eosTokenIds: EOS, maxBias: -6, rampLength: 3 });
       expect([0, 1, 2, 3, 4].map((t) => ramp.biasAt(t))).toEqual([0, -2, -4, -6, -6]);
       expect(run(ramp, [], [0, 0, 0, 0], zeros())).toEqual([0, -2, -4, -6, -6].map((b) => eosRow(b)));
     });
 
     it('adds the bias to the EOS score only, t counted from the response start', () => {
-      const ramp = endOfSequenceRamp({ eosTokenIds: EOS, maxBias: 4, rampLength: 4 });
+      const ramp = new EndOfSequenceRamp({ eosTokenIds: EOS, maxBias: 4, rampLength: 4 });
       const base = row([0.5, -1, 0, 0, 0, 0, 0, 0.25]);
       const rows = run(ramp, [1, 2, 3], [0, 0, 0, 0, 0], base);
       const expected = [0, 1, 2, 3, 4, 4].map((b) => eosRow(Math.fround(0.25 + b), base));
@@ -43,20 +44,28 @@ describe('endOfSequenceRamp', () => {
     });
 
     it('drops to zero after the ramp with afterRamp "zero"', () => {
-      const ramp = endOfSequenceRamp({ eosTokenIds: EOS, maxBias: 4, rampLength: 4, afterRamp: 'zero' });
+      const ramp = new EndOfSequenceRamp({ eosTokenIds: EOS, maxBias: 4, rampLength: 4, afterRamp: 'zero' });
       const rows = run(ramp, [1], [0, 0, 0, 0, 0, 0], zeros());
       expect(rows).toEqual([0, 1, 2, 3, 0, 0, 0].map((b) => eosRow(b)));
     });
 
+    it('keeps its own copy of the ids', () => {
+      const ids = [2, 7];
+      const ramp = new EndOfSequenceRamp({ eosTokenIds: ids, maxBias: 3, rampLength: 2 });
+      ids[0] = 5;
+      expect(ramp.eosTokenIds).toEqual([2, 7]);
+      expect(run(ramp, [], [0], zeros())[1]).toEqual(row([0, 0, 1.5, 0, 0, 0, 0, 1.5]));
+    });
+
     it('raises every EOS id', () => {
-      const ramp = endOfSequenceRamp({ eosTokenIds: [2, 7], maxBias: 3, rampLength: 2 });
+      const ramp = new EndOfSequenceRamp({ eosTokenIds: [2, 7], maxBias: 3, rampLength: 2 });
       expect(ramp.eosTokenIds).toEqual([2, 7]);
       const rows = run(ramp, [], [0, 1], zeros());
       expect(rows).toEqual([row([0, 0, 0, 0, 0, 0, 0, 0]), row([0, 0, 1.5, 0, 0, 0, 0, 1.5]), row([0, 0, 3, 0, 0, 0, 0, 3])]);
     });
 
     it('rounds to float32 like the row does', () => {
-      const ramp = endOfSequenceRamp({ eosTokenIds: EOS });
+      const ramp = new EndOfSequenceRamp({ eosTokenIds: EOS });
       const sequence = startSequence(ramp, { prompt: [0], vocabSize: V });
       for (let i = 0; i < 249; i++) sequence.push(1);
       const base = eosRow(-3.1);
@@ -64,7 +73,7 @@ describe('endOfSequenceRamp', () => {
     });
 
     it('scales the bias by the weight', () => {
-      const ramp = endOfSequenceRamp({ eosTokenIds: EOS, maxBias: 4, rampLength: 4 });
+      const ramp = new EndOfSequenceRamp({ eosTokenIds: EOS, maxBias: 4, rampLength: 4 });
       const history = new TokenHistory([1], V);
       const state = ramp.createState(history);
       ramp.update(state, history, 0);
@@ -76,15 +85,15 @@ describe('endOfSequenceRamp', () => {
     });
 
     it('leaves -Infinity at -Infinity', () => {
-      const rows = run(endOfSequenceRamp({ eosTokenIds: EOS, maxBias: 4, rampLength: 4 }), [], [0], eosRow(-Infinity));
+      const rows = run(new EndOfSequenceRamp({ eosTokenIds: EOS, maxBias: 4, rampLength: 4 }), [], [0], eosRow(-Infinity));
       expect(rows).toEqual([eosRow(-Infinity), eosRow(-Infinity)]);
     });
   });
 
   describe('countFrom', () => {
     const MARKER = [5, 6];
-    const ramp = (fallback?: 'response' | 'sequence'): ReturnType<typeof endOfSequenceRamp> =>
-      endOfSequenceRamp({ eosTokenIds: EOS, maxBias: 10, rampLength: 10, countFrom: fallback ? { after: MARKER, fallback } : { after: MARKER } });
+    const ramp = (fallback?: 'response' | 'sequence'): EndOfSequenceRamp =>
+      new EndOfSequenceRamp({ eosTokenIds: EOS, maxBias: 10, rampLength: 10, countFrom: fallback ? { after: MARKER, fallback } : { after: MARKER } });
 
     it('counts t from just after a marker in the prompt', () => {
       // The marker ends one token before the prompt's end, so t = 1 at the first step.
@@ -111,15 +120,16 @@ describe('endOfSequenceRamp', () => {
     });
 
     it('"sequence" counts the prompt', () => {
-      const rows = run(endOfSequenceRamp({ eosTokenIds: EOS, maxBias: 10, rampLength: 10, countFrom: 'sequence' }), [1, 2], [0], zeros());
+      const rows = run(new EndOfSequenceRamp({ eosTokenIds: EOS, maxBias: 10, rampLength: 10, countFrom: 'sequence' }), [1, 2], [0], zeros());
       expect(rows).toEqual([2, 3].map((b) => eosRow(b)));
     });
   });
 
   describe('exponential (HF ExponentialDecayLengthPenalty)', () => {
     it('leaves the score alone while t <= start, then adds |score| * (factor ** (t - start) - 1)', () => {
-      const ramp = endOfSequenceRamp({ eosTokenIds: EOS, shape: 'exponential', factor: 2, start: 1 });
+      const ramp = new EndOfSequenceRamp({ eosTokenIds: EOS, shape: 'exponential', factor: 2, start: 1 });
       expect(ramp.additive).toBe(false);
+      expect(ramp.shape).toBe('exponential');
       expect(ramp.biasAt(5)).toBeUndefined();
       const negative = run(ramp, [1], [0, 0, 0, 0], eosRow(-4));
       // t = 0, 1: unchanged; t = 2: -4 + 4 * (2 - 1) = 0; t = 3: -4 + 4 * 3 = 8; t = 4: -4 + 4 * 7 = 24
@@ -130,7 +140,7 @@ describe('endOfSequenceRamp', () => {
     });
 
     it('starts at t = 1 by default and rounds to float32', () => {
-      const ramp = endOfSequenceRamp({ eosTokenIds: [3, EOS], shape: 'exponential', factor: 1.1 });
+      const ramp = new EndOfSequenceRamp({ eosTokenIds: [3, EOS], shape: 'exponential', factor: 1.1 });
       const base = row([0, 0, 0, -2.5, 0, 0, 0, 1.5]);
       const rows = run(ramp, [], [0, 0], base);
       const expected = (t: number): Float32Array =>
@@ -139,7 +149,7 @@ describe('endOfSequenceRamp', () => {
     });
 
     it('forces EOS (+Infinity) once the factor overflows, instead of NaN', () => {
-      const ramp = endOfSequenceRamp({ eosTokenIds: [3, EOS], shape: 'exponential', factor: 2 });
+      const ramp = new EndOfSequenceRamp({ eosTokenIds: [3, EOS], shape: 'exponential', factor: 2 });
       const sequence = startSequence(ramp, { prompt: [], vocabSize: V });
       sequence.append(new Array(1100).fill(0));
       const row = zeros();
@@ -149,18 +159,18 @@ describe('endOfSequenceRamp', () => {
     });
 
     it('a factor below 1 lowers the score', () => {
-      const rows = run(endOfSequenceRamp({ eosTokenIds: EOS, shape: 'exponential', factor: 0.5 }), [], [0, 0], eosRow(8));
+      const rows = run(new EndOfSequenceRamp({ eosTokenIds: EOS, shape: 'exponential', factor: 0.5 }), [], [0, 0], eosRow(8));
       expect(rows).toEqual([8, 4, 2].map((s) => eosRow(s)));
     });
 
     it('leaves -Infinity and other ids untouched', () => {
       const base = row([1, -1, 0, 0, 0, 0, 0, -Infinity]);
-      const rows = run(endOfSequenceRamp({ eosTokenIds: EOS, shape: 'exponential', factor: 3 }), [], [0, 0], base);
+      const rows = run(new EndOfSequenceRamp({ eosTokenIds: EOS, shape: 'exponential', factor: 3 }), [], [0, 0], base);
       expect(rows).toEqual([base, base, base]);
     });
 
     it('counts from a marker too', () => {
-      const ramp = endOfSequenceRamp({ eosTokenIds: EOS, shape: 'exponential', factor: 2, countFrom: { after: [5] } });
+      const ramp = new EndOfSequenceRamp({ eosTokenIds: EOS, shape: 'exponential', factor: 2, countFrom: { after: [5] } });
       const rows = run(ramp, [5], [0, 5, 0], eosRow(-1));
       // t: 0, 1, 0, 1
       expect(rows).toEqual([-1, 0, -1, 0].map((s) => eosRow(s)));
@@ -169,16 +179,16 @@ describe('endOfSequenceRamp', () => {
 
   describe('validation', () => {
     it('rejects bad EOS ids', () => {
-      expectRuleLMError(() => endOfSequenceRamp({ eosTokenIds: [] }), '`eosTokenIds` must be a non-empty array of token ids, but is []', 'eosTokenIds');
-      expectRuleLMError(() => endOfSequenceRamp({ eosTokenIds: -1 }), '`eosTokenIds[0]` must be a token id (an integer of at least 0), but is -1', 'eosTokenIds[0]');
-      expectRuleLMError(() => endOfSequenceRamp({ eosTokenIds: [2, 2.5] }), '`eosTokenIds[1]` must be a token id (an integer of at least 0), but is 2.5', 'eosTokenIds[1]');
-      expectRuleLMError(() => endOfSequenceRamp({ eosTokenIds: Number.NaN }), '`eosTokenIds[0]` must be a token id (an integer of at least 0), but is NaN', 'eosTokenIds[0]');
-      expectRuleLMError(() => endOfSequenceRamp({ eosTokenIds: '2' as never }), '`eosTokenIds` must be an array of token ids, but is "2"', 'eosTokenIds');
-      expectRuleLMError(() => endOfSequenceRamp({} as never), '`eosTokenIds` must be an array of token ids, but is undefined', 'eosTokenIds');
+      expectRuleLMError(() => new EndOfSequenceRamp({ eosTokenIds: [] }), '`eosTokenIds` must be a non-empty array of token ids, but is []', 'eosTokenIds');
+      expectRuleLMError(() => new EndOfSequenceRamp({ eosTokenIds: -1 }), '`eosTokenIds[0]` must be a token id (an integer of at least 0), but is -1', 'eosTokenIds[0]');
+      expectRuleLMError(() => new EndOfSequenceRamp({ eosTokenIds: [2, 2.5] }), '`eosTokenIds[1]` must be a token id (an integer of at least 0), but is 2.5', 'eosTokenIds[1]');
+      expectRuleLMError(() => new EndOfSequenceRamp({ eosTokenIds: Number.NaN }), '`eosTokenIds[0]` must be a token id (an integer of at least 0), but is NaN', 'eosTokenIds[0]');
+      expectRuleLMError(() => new EndOfSequenceRamp({ eosTokenIds: '2' as never }), '`eosTokenIds` must be an array of token ids, but is "2"', 'eosTokenIds');
+      expectRuleLMError(() => new EndOfSequenceRamp({} as never), '`eosTokenIds` must be an array of token ids, but is undefined', 'eosTokenIds');
     });
 
     it('rejects EOS ids outside the vocabulary when a sequence starts', () => {
-      const ramp = endOfSequenceRamp({ eosTokenIds: [3, 8] });
+      const ramp = new EndOfSequenceRamp({ eosTokenIds: [3, 8] });
       expectRuleLMError(() => startSequence(ramp, { prompt: [], vocabSize: V }), '`eosTokenIds` holds token id 8, outside a vocabulary of 8 ids (0 to 7)', 'eosTokenIds');
     });
 
@@ -205,29 +215,29 @@ describe('endOfSequenceRamp', () => {
         [{ shape: 'exponential', factor: 2, afterRamp: 'zero' }, '`afterRamp` does not apply to the exponential shape; remove it or set `shape`', 'afterRamp'],
       ];
       for (const [options, message, argument] of cases) {
-        expectRuleLMError(() => endOfSequenceRamp({ eosTokenIds: 2, ...options } as never), message, argument);
+        expectRuleLMError(() => new EndOfSequenceRamp({ eosTokenIds: 2, ...options } as never), message, argument);
       }
     });
 
     it('rejects bad choices and anchors', () => {
-      expectRuleLMError(() => endOfSequenceRamp({ eosTokenIds: 2, shape: 'cubic' as never }), '`shape` must be one of "linear", "exponential", but is "cubic"', 'shape');
-      expectRuleLMError(() => endOfSequenceRamp({ eosTokenIds: 2, afterRamp: 'drop' as never }), '`afterRamp` must be one of "hold", "zero", but is "drop"', 'afterRamp');
+      expectRuleLMError(() => new EndOfSequenceRamp({ eosTokenIds: 2, shape: 'cubic' as never }), '`shape` must be one of "linear", "exponential", but is "cubic"', 'shape');
+      expectRuleLMError(() => new EndOfSequenceRamp({ eosTokenIds: 2, afterRamp: 'drop' as never }), '`afterRamp` must be one of "hold", "zero", but is "drop"', 'afterRamp');
       expectRuleLMError(
-        () => endOfSequenceRamp({ eosTokenIds: 2, countFrom: 'prompt' as never }),
+        () => new EndOfSequenceRamp({ eosTokenIds: 2, countFrom: 'prompt' as never }),
         '`countFrom` must be "response", "sequence" or { after: tokenIds }, but is "prompt"',
         'countFrom',
       );
-      expectRuleLMError(() => endOfSequenceRamp({ eosTokenIds: 2, countFrom: { after: [] } }), '`countFrom.after` must be a non-empty array of token ids, but is []', 'countFrom.after');
+      expectRuleLMError(() => new EndOfSequenceRamp({ eosTokenIds: 2, countFrom: { after: [] } }), '`countFrom.after` must be a non-empty array of token ids, but is []', 'countFrom.after');
     });
 
     it('rejects unknown option names and non-objects', () => {
       expectRuleLMError(
         // @ts-expect-error: a misspelled option
-        () => endOfSequenceRamp({ eosTokenIds: 2, rampLenght: 100 }),
+        () => new EndOfSequenceRamp({ eosTokenIds: 2, rampLenght: 100 }),
         '`options` has an unknown option "rampLenght"; known options are `eosTokenIds`, `shape`, `maxBias`, `rampLength`, `afterRamp`, `start`, `factor`, `countFrom`',
         'options.rampLenght',
       );
-      expectRuleLMError(() => endOfSequenceRamp(2 as never), '`options` must be an object, but is 2', 'options');
+      expectRuleLMError(() => new EndOfSequenceRamp(2 as never), '`options` must be an object, but is 2', 'options');
     });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { positionBias, startSequence, TokenHistory } from '../../src/index';
+import { PositionBias, startSequence, TokenHistory } from '../../src/index';
 import { expectRuleLMError } from '../helpers/errors';
 import { row, run } from '../helpers/rows';
 
@@ -8,7 +8,7 @@ const zeros = (): Float32Array => new Float32Array(V);
 
 describe('positionBias', () => {
   it('adds sparse and dense biases at their response positions only', () => {
-    const p = positionBias({
+    const p = new PositionBias({
       positions: [
         { at: 2, biases: [{ token: 3, bias: -10 }] },
         { at: 0, biases: row([1, 2, 3, 4, -5]) },
@@ -30,18 +30,18 @@ describe('positionBias', () => {
 
   it('keeps a copy of a dense vector', () => {
     const dense = row([1, 0, 0, 0, 0]);
-    const p = positionBias({ positions: [{ at: 0, biases: dense }] });
+    const p = new PositionBias({ positions: [{ at: 0, biases: dense }] });
     dense[0] = 100;
     expect(run(p, [], [], zeros())[0]).toEqual(row([1, 0, 0, 0, 0]));
   });
 
   it('stores sparse biases as float32', () => {
-    const rows = run(positionBias({ positions: [{ at: 0, biases: [{ token: 1, bias: 0.1 }] }] }), [], [], zeros());
+    const rows = run(new PositionBias({ positions: [{ at: 0, biases: [{ token: 1, bias: 0.1 }] }] }), [], [], zeros());
     expect(rows[0]).toEqual(row([0, Math.fround(0.1), 0, 0, 0]));
   });
 
   it('scales by the weight', () => {
-    const p = positionBias({ positions: [{ at: 1, biases: [{ token: 2, bias: 3 }] }, { at: 0, biases: row([1, 1, 1, 1, 1]) }] });
+    const p = new PositionBias({ positions: [{ at: 1, biases: [{ token: 2, bias: 3 }] }, { at: 0, biases: row([1, 1, 1, 1, 1]) }] });
     const history = new TokenHistory([0], V);
     const state = p.createState(history);
     p.update(state, history, 0);
@@ -56,7 +56,7 @@ describe('positionBias', () => {
   });
 
   describe('countFrom', () => {
-    const p = positionBias({ positions: [{ at: 0, biases: [{ token: 0, bias: 1 }] }, { at: 1, biases: [{ token: 1, bias: 1 }] }], countFrom: { after: [3, 4], fallback: 'response' } });
+    const p = new PositionBias({ positions: [{ at: 0, biases: [{ token: 0, bias: 1 }] }, { at: 1, biases: [{ token: 1, bias: 1 }] }], countFrom: { after: [3, 4], fallback: 'response' } });
 
     it('counts t from just after a marker in the prompt', () => {
       const rows = run(p, [3, 4, 2], [2], zeros());
@@ -70,9 +70,9 @@ describe('positionBias', () => {
 
     it('falls back to the response start (or the sequence start) without a marker', () => {
       expect(run(p, [2, 2], [2], zeros())).toEqual([row([1, 0, 0, 0, 0]), row([0, 1, 0, 0, 0])]);
-      const fromSequence = positionBias({ positions: [{ at: 2, biases: [{ token: 2, bias: 1 }] }], countFrom: { after: [3], fallback: 'sequence' } });
+      const fromSequence = new PositionBias({ positions: [{ at: 2, biases: [{ token: 2, bias: 1 }] }], countFrom: { after: [3], fallback: 'sequence' } });
       expect(run(fromSequence, [1, 1], [1], zeros())).toEqual([row([0, 0, 1, 0, 0]), zeros()]);
-      const sequence = positionBias({ positions: [{ at: 1, biases: [{ token: 2, bias: 1 }] }], countFrom: 'sequence' });
+      const sequence = new PositionBias({ positions: [{ at: 1, biases: [{ token: 2, bias: 1 }] }], countFrom: 'sequence' });
       expect(run(sequence, [1], [1], zeros())).toEqual([row([0, 0, 1, 0, 0]), zeros()]);
     });
   });
@@ -80,27 +80,27 @@ describe('positionBias', () => {
   describe('validation', () => {
     it('rejects a repeated position', () => {
       expectRuleLMError(
-        () => positionBias({ positions: [{ at: 0, biases: [{ token: 1, bias: 1 }] }, { at: 0, biases: [{ token: 2, bias: 1 }] }] }),
+        () => new PositionBias({ positions: [{ at: 0, biases: [{ token: 1, bias: 1 }] }, { at: 0, biases: [{ token: 2, bias: 1 }] }] }),
         '`positions[1].at` repeats position 0; give each position once',
         'positions[1].at',
       );
     });
 
     it('rejects a dense vector longer than the vocabulary, when a sequence starts; a shorter one biases only its ids', () => {
-      const p = positionBias({ positions: [{ at: 1, biases: [{ token: 1, bias: 1 }] }, { at: 0, biases: row([1, 2, 3]) }] });
+      const p = new PositionBias({ positions: [{ at: 1, biases: [{ token: 1, bias: 1 }] }, { at: 0, biases: row([1, 2, 3]) }] });
       expectRuleLMError(() => startSequence(p, { prompt: [], vocabSize: 2 }), '`positions` has a dense vector of length 3 at t = 0, longer than the vocabulary of 2 ids', 'positions');
       const padded = startSequence(p, { prompt: [], vocabSize: V });
       expect(Array.from(padded.process(new Float32Array(V)))).toEqual([1, 2, 3, 0, 0]);
     });
 
     it('rejects positions beyond 2^31 - 1 (and stores large ones without a sparse array)', () => {
-      expectRuleLMError(() => positionBias({ positions: [{ at: 2 ** 31, biases: [{ token: 1, bias: 1 }] }] }), '`positions[0].at` must be a position of at most 2147483647, but is 2147483648', 'positions[0].at');
-      const far = positionBias({ positions: [{ at: 2 ** 31 - 1, biases: [{ token: 1, bias: 1 }] }, { at: 2, biases: [{ token: 2, bias: 1 }] }] });
+      expectRuleLMError(() => new PositionBias({ positions: [{ at: 2 ** 31, biases: [{ token: 1, bias: 1 }] }] }), '`positions[0].at` must be a position of at most 2147483647, but is 2147483648', 'positions[0].at');
+      const far = new PositionBias({ positions: [{ at: 2 ** 31 - 1, biases: [{ token: 1, bias: 1 }] }, { at: 2, biases: [{ token: 2, bias: 1 }] }] });
       expect(far.positions).toEqual([2, 2 ** 31 - 1]);
     });
 
     it('rejects sparse ids outside the vocabulary, when a sequence starts', () => {
-      const p = positionBias({ positions: [{ at: 1, biases: [{ token: 5, bias: 1 }] }] });
+      const p = new PositionBias({ positions: [{ at: 1, biases: [{ token: 5, bias: 1 }] }] });
       expectRuleLMError(() => startSequence(p, { prompt: [], vocabSize: V }), '`positions` holds token id 5, outside a vocabulary of 5 ids (0 to 4)', 'positions');
     });
 
@@ -123,18 +123,18 @@ describe('positionBias', () => {
         [[{ at: 0, biases: [{ token: 1, bias: 1, weight: 1 }] }], '`positions[0].biases[0]` has an unknown option "weight"; known options are `token`, `bias`', 'positions[0].biases[0].weight'],
         [[{ at: 0, biases: [{ token: 1, bias: 1 }, { token: -2, bias: 1 }] }], '`positions[0].biases[1]` must be a token id (an integer of at least 0), but is -2', 'positions[0].biases[1]'],
       ];
-      for (const [positions, message, argument] of cases) expectRuleLMError(() => positionBias({ positions } as never), message, argument);
+      for (const [positions, message, argument] of cases) expectRuleLMError(() => new PositionBias({ positions } as never), message, argument);
     });
 
     it('rejects bad options', () => {
       expectRuleLMError(
         // @ts-expect-error: a misspelled option
-        () => positionBias({ positions: [{ at: 0, biases: [{ token: 1, bias: 1 }] }], countfrom: 'response' }),
+        () => new PositionBias({ positions: [{ at: 0, biases: [{ token: 1, bias: 1 }] }], countfrom: 'response' }),
         '`options` has an unknown option "countfrom"; known options are `positions`, `countFrom`',
         'options.countfrom',
       );
       expectRuleLMError(
-        () => positionBias({ positions: [{ at: 0, biases: [{ token: 1, bias: 1 }] }], countFrom: { after: [1.5] } }),
+        () => new PositionBias({ positions: [{ at: 0, biases: [{ token: 1, bias: 1 }] }], countFrom: { after: [1.5] } }),
         '`countFrom.after[0]` must be a token id (an integer of at least 0), but is 1.5',
         'countFrom.after[0]',
       );

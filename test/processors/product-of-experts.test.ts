@@ -1,13 +1,13 @@
-import type { AnyProcessor } from '../../src/index';
+import type { Processor } from '../../src/index';
 import { describe, expect, it } from 'vitest';
-import { chain, endOfSequenceRamp, logSumExp, productOfExperts, repetitionPenalty, startSequence, tokenBias, TokenHistory } from '../../src/index';
+import { Chain, EndOfSequenceRamp, logSumExp, ProductOfExperts, RepetitionPenalty, startSequence, TokenBias, TokenHistory } from '../../src/index';
 import { expectRuleLMError } from '../helpers/errors';
 import { row, run, step } from '../helpers/rows';
 
 const V = 4;
 const BASE = row([1, 2, 3, 0]);
-const e1 = (): AnyProcessor => tokenBias({ biases: [{ token: 0, bias: 2 }] }); // scores [2, 0, 0, 0]
-const e2 = (): AnyProcessor => tokenBias({ biases: [{ token: 3, bias: -1 }, { token: 1, bias: 0.5 }] }); // scores [0, 0.5, 0, -1]
+const e1 = (): Processor => new TokenBias({ biases: [{ token: 0, bias: 2 }] }); // scores [2, 0, 0, 0]
+const e2 = (): Processor => new TokenBias({ biases: [{ token: 3, bias: -1 }, { token: 1, bias: 0.5 }] }); // scores [0, 0.5, 0, -1]
 const R1 = [2, 0, 0, 0];
 const R2 = [0, 0.5, 0, -1];
 
@@ -82,7 +82,7 @@ describe('logSumExp', () => {
 
 describe('productOfExperts', () => {
   describe('"logits" (default) with base weight 1: the sparse fast path', () => {
-    const poe = (): ReturnType<typeof productOfExperts> => productOfExperts({ experts: [{ processor: e1() }, { processor: e2(), weight: -0.5 }] });
+    const poe = (): ProductOfExperts => new ProductOfExperts({ experts: [{ processor: e1() }, { processor: e2(), weight: -0.5 }] });
 
     it('adds weight * expert scores to the row', () => {
       const p = poe();
@@ -114,7 +114,7 @@ describe('productOfExperts', () => {
 
   describe('"logits" with another base weight', () => {
     it('scales the row, then adds the experts; still equal to the exact combination up to a constant', () => {
-      const p = productOfExperts({ baseWeight: 0.5, experts: [{ processor: e1() }, { processor: e2(), weight: -0.5 }] });
+      const p = new ProductOfExperts({ baseWeight: 0.5, experts: [{ processor: e1() }, { processor: e2(), weight: -0.5 }] });
       expect(p.additive).toBe(false);
       const out = run(p, [0], [], BASE)[0] as Float32Array;
       // [0.5 + 2, 1 - 0.25, 1.5, 0 + 0.5]
@@ -123,14 +123,14 @@ describe('productOfExperts', () => {
     });
 
     it('keeps -Infinity at -Infinity, also with a negative base weight', () => {
-      const p = productOfExperts({ baseWeight: -1, experts: [{ processor: e1() }] });
+      const p = new ProductOfExperts({ baseWeight: -1, experts: [{ processor: e1() }] });
       expect(run(p, [0], [], row([-Infinity, 1, 2, 0]))[0]).toEqual(row([-Infinity, -1, -2, -0]));
     });
   });
 
   describe('"log-probs": the exact normalized combination', () => {
     it('equals baseWeight * log_softmax(base) + sum of w_i * log_softmax(r_i), computed by hand', () => {
-      const p = productOfExperts({ output: 'log-probs', experts: [{ processor: e1() }, { processor: e2(), weight: -0.5 }] });
+      const p = new ProductOfExperts({ output: 'log-probs', experts: [{ processor: e1() }, { processor: e2(), weight: -0.5 }] });
       expect([p.additive, p.output]).toEqual([false, 'log-probs']);
       const out = run(p, [0], [], BASE)[0] as Float32Array;
       // Written out: log Z(base) = log(e^1 + e^2 + e^3 + e^0), log Z(r1) = log(e^2 + 3), log Z(r2) = log(2 + e^0.5 + e^-1)
@@ -143,16 +143,16 @@ describe('productOfExperts', () => {
     });
 
     it('with base weight 2 and a single expert', () => {
-      const p = productOfExperts({ output: 'log-probs', baseWeight: 2, experts: [{ processor: e1(), weight: 0.25 }] });
+      const p = new ProductOfExperts({ output: 'log-probs', baseWeight: 2, experts: [{ processor: e1(), weight: 0.25 }] });
       const out = run(p, [0], [], BASE)[0] as Float32Array;
       expectClose(out, exact([1, 2, 3, 0], 2, [[R1, 0.25]]));
       // A probability-like sanity check: with base weight 1 and no expert weight, rows are normalized.
-      const normalized = run(productOfExperts({ output: 'log-probs', experts: [{ processor: e1(), weight: 0 }] }), [0], [], BASE)[0] as Float32Array;
+      const normalized = run(new ProductOfExperts({ output: 'log-probs', experts: [{ processor: e1(), weight: 0 }] }), [0], [], BASE)[0] as Float32Array;
       expect(Array.from(normalized).reduce((s, v) => s + Math.exp(v), 0)).toBeCloseTo(1, 6);
     });
 
     it('keeps -Infinity base entries at -Infinity', () => {
-      const p = productOfExperts({ output: 'log-probs', experts: [{ processor: e1() }, { processor: e2(), weight: -0.5 }] });
+      const p = new ProductOfExperts({ output: 'log-probs', experts: [{ processor: e1() }, { processor: e2(), weight: -0.5 }] });
       const out = run(p, [0], [], row([-Infinity, 2, 3, -Infinity]))[0] as Float32Array;
       const zb = Math.log(Math.exp(2) + Math.exp(3));
       const z1 = Math.log(Math.exp(2) + 3);
@@ -161,31 +161,40 @@ describe('productOfExperts', () => {
     });
 
     it('feeds the experts their state (an EOS ramp in the scratch row)', () => {
-      const ramp = endOfSequenceRamp({ eosTokenIds: 3, maxBias: 4, rampLength: 4 });
-      const p = productOfExperts({ output: 'log-probs', experts: [{ processor: ramp, weight: 1 }] });
+      const ramp = new EndOfSequenceRamp({ eosTokenIds: 3, maxBias: 4, rampLength: 4 });
+      const p = new ProductOfExperts({ output: 'log-probs', experts: [{ processor: ramp, weight: 1 }] });
       const rows = run(p, [0], [1, 1], BASE);
       rows.forEach((out, t) => expectClose(out, exact([1, 2, 3, 0], 1, [[[0, 0, 0, t], 1]])));
     });
   });
 
   it('skips experts of weight 0 entirely (no state, no ids checked)', () => {
-    const outOfRange = tokenBias({ biases: [{ token: 99, bias: 1 }] });
-    const p = productOfExperts({ experts: [{ processor: e1() }, { processor: outOfRange, weight: 0 }] });
+    const outOfRange = new TokenBias({ biases: [{ token: 99, bias: 1 }] });
+    const p = new ProductOfExperts({ experts: [{ processor: e1() }, { processor: outOfRange, weight: 0 }] });
     expect(p.experts.map((e) => e.weight)).toEqual([1, 0]);
     expect(run(p, [0], [], BASE)[0]).toEqual(row([3, 2, 3, 0]));
-    const exactMode = productOfExperts({ output: 'log-probs', experts: [{ processor: outOfRange, weight: 0 }, { processor: e1() }] });
+    const exactMode = new ProductOfExperts({ output: 'log-probs', experts: [{ processor: outOfRange, weight: 0 }, { processor: e1() }] });
     expectClose(run(exactMode, [0], [], BASE)[0] as Float32Array, exact([1, 2, 3, 0], 1, [[R1, 1]]));
   });
 
+  it('lists its experts with their weights (default 1) and its members', () => {
+    const [a, b] = [e1(), e2()];
+    const p = new ProductOfExperts({ experts: [{ processor: a }, { processor: b, weight: -0.5 }] });
+    expect(p.experts).toEqual([{ processor: a, weight: 1 }, { processor: b, weight: -0.5 }]);
+    expect(p.experts[0]?.processor).toBe(a);
+    expect(p.members).toEqual([a, b]);
+    expect(p.members[1]).toBe(b);
+  });
+
   it('forwards updates to stateful experts (fast path)', () => {
-    const p = productOfExperts({ experts: [{ processor: endOfSequenceRamp({ eosTokenIds: 3, maxBias: 4, rampLength: 4 }), weight: 0.5 }, { processor: repetitionPenalty({ mode: 'presence', penalty: 1 }) }] });
+    const p = new ProductOfExperts({ experts: [{ processor: new EndOfSequenceRamp({ eosTokenIds: 3, maxBias: 4, rampLength: 4 }), weight: 0.5 }, { processor: new RepetitionPenalty({ mode: 'presence', penalty: 1 }) }] });
     const rows = run(p, [0], [1, 1, 2], BASE);
     expect(rows).toEqual([row([1, 2, 3, 0]), row([1, 1, 3, 0.5]), row([1, 1, 3, 1]), row([1, 1, 2, 1.5])]);
   });
 
   it('accepts an additive chain or a fast-path product of experts as an expert', () => {
-    const inner = productOfExperts({ experts: [{ processor: e1() }] });
-    const p = productOfExperts({ experts: [{ processor: chain(e2()), weight: 2 }, { processor: inner, weight: -1 }] });
+    const inner = new ProductOfExperts({ experts: [{ processor: e1() }] });
+    const p = new ProductOfExperts({ experts: [{ processor: new Chain(e2()), weight: 2 }, { processor: inner, weight: -1 }] });
     // [1 - 2, 2 + 2 * 0.5, 3, 0 + 2 * -1]
     expect(run(p, [0], [], BASE)[0]).toEqual(row([-1, 3, 3, -2]));
   });
@@ -194,15 +203,15 @@ describe('productOfExperts', () => {
     it('rejects experts that are not additive', () => {
       const message = (i: number, kind: string): string =>
         `\`experts[${i}].processor\` must be an additive processor (a rule whose scores do not depend on the row), but is a ${kind} that is not`;
-      expectRuleLMError(() => productOfExperts({ experts: [{ processor: repetitionPenalty({ mode: 'multiplicative', penalty: 1.2 }) }] }), message(0, 'repetition-penalty'), 'experts[0].processor');
+      expectRuleLMError(() => new ProductOfExperts({ experts: [{ processor: new RepetitionPenalty({ mode: 'multiplicative', penalty: 1.2 }) }] }), message(0, 'repetition-penalty'), 'experts[0].processor');
       expectRuleLMError(
-        () => productOfExperts({ experts: [{ processor: e1() }, { processor: endOfSequenceRamp({ eosTokenIds: 3, shape: 'exponential', factor: 2 }) }] }),
+        () => new ProductOfExperts({ experts: [{ processor: e1() }, { processor: new EndOfSequenceRamp({ eosTokenIds: 3, shape: 'exponential', factor: 2 }) }] }),
         message(1, 'end-of-sequence-ramp'),
         'experts[1].processor',
       );
-      expectRuleLMError(() => productOfExperts({ experts: [{ processor: chain(e1(), repetitionPenalty({ mode: 'multiplicative', penalty: 2 })) }] }), message(0, 'chain'), 'experts[0].processor');
+      expectRuleLMError(() => new ProductOfExperts({ experts: [{ processor: new Chain(e1(), new RepetitionPenalty({ mode: 'multiplicative', penalty: 2 })) }] }), message(0, 'chain'), 'experts[0].processor');
       expectRuleLMError(
-        () => productOfExperts({ experts: [{ processor: productOfExperts({ output: 'log-probs', experts: [{ processor: e1() }] }) }] }),
+        () => new ProductOfExperts({ experts: [{ processor: new ProductOfExperts({ output: 'log-probs', experts: [{ processor: e1() }] }) }] }),
         message(0, 'product-of-experts'),
         'experts[0].processor',
       );
@@ -218,22 +227,22 @@ describe('productOfExperts', () => {
         [{ experts: [{ processor: e1(), weight: Infinity }] }, '`experts[0].weight` must be a finite number, but is Infinity', 'experts[0].weight'],
         [{ experts: [{ processor: e1(), weight: Number.NaN }] }, '`experts[0].weight` must be a finite number, but is NaN', 'experts[0].weight'],
         [{ experts: [5] }, '`experts[0]` must be an object, but is 5', 'experts[0]'],
-        [{ experts: [{ processor: 5 }] }, '`experts[0].processor` must be a rulelm processor, but is 5', 'experts[0].processor'],
-        [{ experts: [{ weight: 1 }] }, '`experts[0].processor` must be a rulelm processor, but is undefined', 'experts[0].processor'],
+        [{ experts: [{ processor: 5 }] }, '`experts[0].processor` must be a rulelm processor (an instance of a Processor subclass), but is 5', 'experts[0].processor'],
+        [{ experts: [{ weight: 1 }] }, '`experts[0].processor` must be a rulelm processor (an instance of a Processor subclass), but is undefined', 'experts[0].processor'],
         [{ experts: [{ processor: e1(), weigth: 2 }] }, '`experts[0]` has an unknown option "weigth"; known options are `processor`, `weight`', 'experts[0].weigth'],
         [{ experts: [{ processor: e1() }], basWeight: 2 }, '`options` has an unknown option "basWeight"; known options are `baseWeight`, `experts`, `output`', 'options.basWeight'],
       ];
-      for (const [options, message, argument] of cases) expectRuleLMError(() => productOfExperts(options as never), message, argument);
+      for (const [options, message, argument] of cases) expectRuleLMError(() => new ProductOfExperts(options as never), message, argument);
     });
 
     it('checks expert ids when a sequence starts', () => {
-      const p = productOfExperts({ experts: [{ processor: tokenBias({ biases: [{ token: 4, bias: 1 }] }) }] });
+      const p = new ProductOfExperts({ experts: [{ processor: new TokenBias({ biases: [{ token: 4, bias: 1 }] }) }] });
       expectRuleLMError(() => startSequence(p, { prompt: [], vocabSize: V }), '`biases` holds token id 4, outside a vocabulary of 4 ids (0 to 3)', 'biases');
     });
   });
 
   it('does not keep per-sequence data: two sequences of one product give fresh results', () => {
-    const p = productOfExperts({ output: 'log-probs', experts: [{ processor: repetitionPenalty({ mode: 'presence', penalty: 1 }) }] });
+    const p = new ProductOfExperts({ output: 'log-probs', experts: [{ processor: new RepetitionPenalty({ mode: 'presence', penalty: 1 }) }] });
     const a = startSequence(p, { prompt: [0], vocabSize: V });
     const b = startSequence(p, { prompt: [0], vocabSize: V });
     a.push(2);

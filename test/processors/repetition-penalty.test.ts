@@ -1,6 +1,6 @@
 import type { Anchor, RepetitionMode, RepetitionPenaltyOptions } from '../../src/index';
 import { describe, expect, it } from 'vitest';
-import { repetitionPenalty, startSequence, TokenHistory } from '../../src/index';
+import { RepetitionPenalty, startSequence, TokenHistory } from '../../src/index';
 import { expectRuleLMError } from '../helpers/errors';
 import { row, run, step } from '../helpers/rows';
 
@@ -12,7 +12,7 @@ const minus = (counts: readonly number[], penalty = 1): Float32Array => row(coun
 describe('repetitionPenalty', () => {
   describe('modes', () => {
     it('presence subtracts the penalty once per type seen in the response', () => {
-      const p = repetitionPenalty({ mode: 'presence', penalty: 1.5 });
+      const p = new RepetitionPenalty({ mode: 'presence', penalty: 1.5 });
       expect([p.kind, p.mode, p.penalty, p.additive]).toEqual(['repetition-penalty', 'presence', 1.5, true]);
       const rows = run(p, [0, 1], [2, 2, 3], BASE);
       expect(rows).toEqual([
@@ -24,7 +24,7 @@ describe('repetitionPenalty', () => {
     });
 
     it('frequency subtracts the penalty once per occurrence', () => {
-      const p = repetitionPenalty({ mode: 'frequency', penalty: 1.5 });
+      const p = new RepetitionPenalty({ mode: 'frequency', penalty: 1.5 });
       expect(p.additive).toBe(true);
       const rows = run(p, [0, 1], [2, 2, 3, 2], BASE);
       expect(rows).toEqual([
@@ -37,7 +37,7 @@ describe('repetitionPenalty', () => {
     });
 
     it('multiplicative divides positive scores and multiplies negative ones, once per type', () => {
-      const p = repetitionPenalty({ mode: 'multiplicative', penalty: 2 });
+      const p = new RepetitionPenalty({ mode: 'multiplicative', penalty: 2 });
       expect(p.additive).toBe(false);
       const rows = run(p, [0, 1], [2, 3, 2, 4], BASE);
       expect(rows).toEqual([
@@ -50,19 +50,19 @@ describe('repetitionPenalty', () => {
     });
 
     it('multiplicative with a factor below 1 encourages, and leaves 0 at 0', () => {
-      const rows = run(repetitionPenalty({ mode: 'multiplicative', penalty: 0.5 }), [], [0, 1, 5], row([3, -3, 0, 0, 0, 0]));
+      const rows = run(new RepetitionPenalty({ mode: 'multiplicative', penalty: 0.5 }), [], [0, 1, 5], row([3, -3, 0, 0, 0, 0]));
       expect(rows[3]).toEqual(row([6, -1.5, 0, 0, 0, 0]));
     });
 
     it('a negative additive penalty encourages repetition', () => {
-      const rows = run(repetitionPenalty({ mode: 'presence', penalty: -0.25 }), [], [4], zeros());
+      const rows = run(new RepetitionPenalty({ mode: 'presence', penalty: -0.25 }), [], [4], zeros());
       expect(rows[1]).toEqual(row([0, 0, 0, 0, 0.25, 0]));
     });
 
     it('keeps -Infinity at -Infinity in every mode', () => {
       const base = row([-Infinity, 1, -Infinity, 0, 0, 0]);
       for (const mode of ['presence', 'frequency', 'multiplicative'] as const) {
-        const rows = run(repetitionPenalty({ mode, penalty: 2 }), [], [0, 2, 2], base);
+        const rows = run(new RepetitionPenalty({ mode, penalty: 2 }), [], [0, 2, 2], base);
         expect(rows[3]?.[0]).toBe(-Infinity);
         expect(rows[3]?.[2]).toBe(-Infinity);
       }
@@ -70,7 +70,7 @@ describe('repetitionPenalty', () => {
 
     it('scales additive modes by the weight', () => {
       for (const [mode, expected] of [['presence', [-3, 0, -3, 0, 0, 0]], ['frequency', [-3, 0, -6, 0, 0, 0]]] as const) {
-        const p = repetitionPenalty({ mode, penalty: 1.5 });
+        const p = new RepetitionPenalty({ mode, penalty: 1.5 });
         const history = new TokenHistory([], V);
         const state = p.createState(history);
         for (const t of [0, 2, 2]) {
@@ -86,14 +86,14 @@ describe('repetitionPenalty', () => {
 
   describe('scope', () => {
     it('"sequence" counts the prompt too', () => {
-      const rows = run(repetitionPenalty({ mode: 'presence', penalty: 1.5, scope: 'sequence' }), [0, 1], [2], BASE);
+      const rows = run(new RepetitionPenalty({ mode: 'presence', penalty: 1.5, scope: 'sequence' }), [0, 1], [2], BASE);
       expect(rows).toEqual([row([0.5, -3.5, 4, -4, 0.5, 1]), row([0.5, -3.5, 2.5, -4, 0.5, 1])]);
-      const multiplicative = run(repetitionPenalty({ mode: 'multiplicative', penalty: 2, scope: 'sequence' }), [0, 1], [], BASE);
+      const multiplicative = run(new RepetitionPenalty({ mode: 'multiplicative', penalty: 2, scope: 'sequence' }), [0, 1], [], BASE);
       expect(multiplicative).toEqual([row([1, -4, 4, -4, 0.5, 1])]);
     });
 
     it('{ after } counts from just after the last marker, found in the prompt', () => {
-      const p = repetitionPenalty({ mode: 'presence', penalty: 1.5, scope: { after: [4, 5] } });
+      const p = new RepetitionPenalty({ mode: 'presence', penalty: 1.5, scope: { after: [4, 5] } });
       const rows = run(p, [0, 4, 5, 1], [0, 4, 5, 2], BASE);
       expect(rows).toEqual([
         row([2, -3.5, 4, -4, 0.5, 1]), // only 1 follows the marker
@@ -105,21 +105,21 @@ describe('repetitionPenalty', () => {
     });
 
     it('{ after } without a marker falls back to the sequence start by default, or the response start', () => {
-      const dflt = run(repetitionPenalty({ mode: 'frequency', penalty: 1, scope: { after: [5] } }), [0, 1, 0], [2], zeros());
+      const dflt = run(new RepetitionPenalty({ mode: 'frequency', penalty: 1, scope: { after: [5] } }), [0, 1, 0], [2], zeros());
       expect(dflt).toEqual([minus([2, 1, 0, 0, 0, 0]), minus([2, 1, 1, 0, 0, 0])]);
-      const response = run(repetitionPenalty({ mode: 'frequency', penalty: 1, scope: { after: [5], fallback: 'response' } }), [0, 1, 0], [2, 5, 3], zeros());
+      const response = run(new RepetitionPenalty({ mode: 'frequency', penalty: 1, scope: { after: [5], fallback: 'response' } }), [0, 1, 0], [2, 5, 3], zeros());
       expect(response).toEqual([minus([0, 0, 0, 0, 0, 0]), minus([0, 0, 1, 0, 0, 0]), zeros(), minus([0, 0, 0, 1, 0, 0])]);
     });
 
     it('a marker in the prompt moves a "response" fallback back into the prompt', () => {
-      const rows = run(repetitionPenalty({ mode: 'frequency', penalty: 1, scope: { after: [5], fallback: 'response' } }), [0, 5, 1, 1], [], zeros());
+      const rows = run(new RepetitionPenalty({ mode: 'frequency', penalty: 1, scope: { after: [5], fallback: 'response' } }), [0, 5, 1, 1], [], zeros());
       expect(rows).toEqual([minus([0, 2, 0, 0, 0, 0])]);
     });
   });
 
   describe('window', () => {
     it('counts only the last `window` tokens; a type leaving the window stops counting unless it occurs again inside', () => {
-      const rows = run(repetitionPenalty({ mode: 'frequency', penalty: 1, window: 3 }), [1, 1, 1], [2, 3, 2, 4, 5, 0], zeros());
+      const rows = run(new RepetitionPenalty({ mode: 'frequency', penalty: 1, window: 3 }), [1, 1, 1], [2, 3, 2, 4, 5, 0], zeros());
       expect(rows).toEqual([
         minus([0, 0, 0, 0, 0, 0]),
         minus([0, 0, 1, 0, 0, 0]), // [2]
@@ -132,17 +132,17 @@ describe('repetitionPenalty', () => {
     });
 
     it('works with presence: a type is penalized while any occurrence is inside', () => {
-      const rows = run(repetitionPenalty({ mode: 'presence', penalty: 1, window: 2 }), [], [2, 2, 3, 4], zeros());
+      const rows = run(new RepetitionPenalty({ mode: 'presence', penalty: 1, window: 2 }), [], [2, 2, 3, 4], zeros());
       expect(rows).toEqual([zeros(), minus([0, 0, 1, 0, 0, 0]), minus([0, 0, 1, 0, 0, 0]), minus([0, 0, 1, 1, 0, 0]), minus([0, 0, 0, 1, 1, 0])]);
     });
 
     it('covers the prompt with scope "sequence"', () => {
-      const rows = run(repetitionPenalty({ mode: 'frequency', penalty: 1, window: 2, scope: 'sequence' }), [0, 1, 1], [2], zeros());
+      const rows = run(new RepetitionPenalty({ mode: 'frequency', penalty: 1, window: 2, scope: 'sequence' }), [0, 1, 1], [2], zeros());
       expect(rows).toEqual([minus([0, 2, 0, 0, 0, 0]), minus([0, 1, 1, 0, 0, 0])]);
     });
 
     it('restarts at a marker and never reaches back past it', () => {
-      const rows = run(repetitionPenalty({ mode: 'frequency', penalty: 1, window: 2, scope: { after: [5] } }), [0, 5], [1, 2, 3, 5, 0, 0, 1], zeros());
+      const rows = run(new RepetitionPenalty({ mode: 'frequency', penalty: 1, window: 2, scope: { after: [5] } }), [0, 5], [1, 2, 3, 5, 0, 0, 1], zeros());
       expect(rows).toEqual([
         zeros(),
         minus([0, 1, 0, 0, 0, 0]),
@@ -158,19 +158,19 @@ describe('repetitionPenalty', () => {
 
   describe('exempt', () => {
     it('never counts nor penalizes exempt ids', () => {
-      const rows = run(repetitionPenalty({ mode: 'frequency', penalty: 1, exempt: [2, 4] }), [], [2, 3, 2, 4], zeros());
+      const rows = run(new RepetitionPenalty({ mode: 'frequency', penalty: 1, exempt: [2, 4] }), [], [2, 3, 2, 4], zeros());
       expect(rows[4]).toEqual(minus([0, 0, 0, 1, 0, 0]));
-      const mult = run(repetitionPenalty({ mode: 'multiplicative', penalty: 2, exempt: [2] }), [], [2, 3], BASE);
+      const mult = run(new RepetitionPenalty({ mode: 'multiplicative', penalty: 2, exempt: [2] }), [], [2, 3], BASE);
       expect(mult[2]).toEqual(row([2, -2, 4, -8, 0.5, 1]));
     });
 
     it('works with a window (exempt tokens leaving the window are no-ops)', () => {
-      const rows = run(repetitionPenalty({ mode: 'frequency', penalty: 1, window: 2, exempt: [2] }), [], [2, 3, 2, 3, 1], zeros());
+      const rows = run(new RepetitionPenalty({ mode: 'frequency', penalty: 1, window: 2, exempt: [2] }), [], [2, 3, 2, 3, 1], zeros());
       expect(rows).toEqual([zeros(), zeros(), minus([0, 0, 0, 1, 0, 0]), minus([0, 0, 0, 1, 0, 0]), minus([0, 0, 0, 1, 0, 0]), minus([0, 1, 0, 1, 0, 0])]);
     });
 
     it('accepts an empty list', () => {
-      const rows = run(repetitionPenalty({ mode: 'presence', penalty: 1, exempt: [] }), [], [2], zeros());
+      const rows = run(new RepetitionPenalty({ mode: 'presence', penalty: 1, exempt: [] }), [], [2], zeros());
       expect(rows[1]).toEqual(minus([0, 0, 1, 0, 0, 0]));
     });
   });
@@ -219,7 +219,7 @@ describe('repetitionPenalty', () => {
 
     for (const options of configs) {
       it(`one token at a time equals the whole history at once and a full rescan: ${JSON.stringify(options)}`, () => {
-        const p = repetitionPenalty(options);
+        const p = new RepetitionPenalty(options);
         const oneByOne = startSequence(p, { prompt, vocabSize: V });
         const naiveOptions = { ...options, ...(options.exempt ? { exempt: [...options.exempt] } : {}) } as Parameters<typeof naive>[0];
         for (let i = 0; i < tokens.length; i++) {
@@ -239,7 +239,7 @@ describe('repetitionPenalty', () => {
     }
 
     it('appending in chunks equals pushing one by one', () => {
-      const p = repetitionPenalty({ mode: 'frequency', penalty: 1, window: 5, scope: { after: [4, 5] } });
+      const p = new RepetitionPenalty({ mode: 'frequency', penalty: 1, window: 5, scope: { after: [4, 5] } });
       const chunks = startSequence(p, { prompt, vocabSize: V });
       const single = startSequence(p, { prompt, vocabSize: V });
       for (let i = 0; i < tokens.length; i += 7) {
@@ -276,12 +276,12 @@ describe('repetitionPenalty', () => {
           'options.windw',
         ],
       ];
-      for (const [options, message, argument] of cases) expectRuleLMError(() => repetitionPenalty(options as never), message, argument);
-      expectRuleLMError(() => repetitionPenalty(null as never), '`options` must be an object, but is null', 'options');
+      for (const [options, message, argument] of cases) expectRuleLMError(() => new RepetitionPenalty(options as never), message, argument);
+      expectRuleLMError(() => new RepetitionPenalty(null as never), '`options` must be an object, but is null', 'options');
     });
 
     it('rejects exempt ids outside the vocabulary when a sequence starts', () => {
-      const p = repetitionPenalty({ mode: 'presence', penalty: 1, exempt: [1, 6] });
+      const p = new RepetitionPenalty({ mode: 'presence', penalty: 1, exempt: [1, 6] });
       expectRuleLMError(() => startSequence(p, { prompt: [], vocabSize: V }), '`exempt` holds token id 6, outside a vocabulary of 6 ids (0 to 5)', 'exempt');
     });
   });

@@ -1,6 +1,6 @@
 import type { Vocabulary } from '../../src/index';
 import { describe, expect, it } from 'vitest';
-import { createVocabulary, startSequence, tokenBias, TokenHistory } from '../../src/index';
+import { createVocabulary, startSequence, TokenBias, TokenHistory } from '../../src/index';
 import { expectRuleLMError } from '../helpers/errors';
 import { row, run } from '../helpers/rows';
 import { loadTokenizer } from '../helpers/tokenizers';
@@ -22,7 +22,7 @@ function sp(encode?: (text: string) => readonly number[]): Vocabulary {
 describe('tokenBias', () => {
   describe('by id', () => {
     it('adds the bias to the token at every step', () => {
-      const p = tokenBias({ biases: [{ token: 2, bias: 1.5 }, { token: 4, bias: -0.25 }] });
+      const p = new TokenBias({ biases: [{ token: 2, bias: 1.5 }, { token: 4, bias: -0.25 }] });
       expect([p.kind, p.additive]).toEqual(['token-bias', true]);
       const base = row([1, 1, 1, 1, 1, -Infinity]);
       const rows = run(p, [0], [2, 3], base);
@@ -31,28 +31,28 @@ describe('tokenBias', () => {
     });
 
     it('adds up biases that land on the same token, once per step', () => {
-      const p = tokenBias({ biases: [{ token: 1, bias: 0.1 }, { token: 1, bias: 0.2 }, { tokens: [1], bias: 0.3 }] });
+      const p = new TokenBias({ biases: [{ token: 1, bias: 0.1 }, { token: 1, bias: 0.2 }, { tokens: [1], bias: 0.3 }] });
       const rows = run(p, [], [], row([0.7, 0.7, 0, 0, 0, 0]));
       // biases are summed in double precision, then added to the float32 score
       expect(rows[0]).toEqual(row([0.7, Math.fround(Math.fround(0.7) + (0.1 + 0.2 + 0.3)), 0, 0, 0, 0]));
     });
 
     it('scales by the weight', () => {
-      const p = tokenBias({ biases: [{ token: 1, bias: 2 }, { tokens: [0, 3], bias: 1 }] });
+      const p = new TokenBias({ biases: [{ token: 1, bias: 2 }, { tokens: [0, 3], bias: 1 }] });
       const history = new TokenHistory([0], V);
       const r = zeros();
-      p.process(r, p.createState(history), history, -1.5);
+      p.process(r, p.createState(), history, -1.5);
       expect(r).toEqual(row([0, -3, 0, -1.5, 0, 0]));
     });
 
     it('lists what it resolved', () => {
-      const p = tokenBias({ biases: [{ token: 2, bias: 1 }, { tokens: [3, 4], bias: -1 }] });
+      const p = new TokenBias({ biases: [{ token: 2, bias: 1 }, { tokens: [3, 4], bias: -1 }] });
       expect(p.resolved).toEqual([
         { source: 'id', tokens: [2], pieces: [undefined], bias: 1 },
         { source: 'tokens', tokens: [3, 4], pieces: [undefined, undefined], bias: -1 },
       ]);
       expect(p.skipped).toEqual([]);
-      const withPieces = tokenBias({ tokenizer: sp(), biases: [{ token: 3, bias: 1 }, { tokens: [6, 7], bias: 2 }, { token: 99, bias: 1 }] });
+      const withPieces = new TokenBias({ tokenizer: sp(), biases: [{ token: 3, bias: 1 }, { tokens: [6, 7], bias: 2 }, { token: 99, bias: 1 }] });
       expect(withPieces.resolved).toEqual([
         { source: 'id', tokens: [3], pieces: ['\u2581I'], bias: 1 },
         { source: 'tokens', tokens: [6, 7], pieces: ['He', 'llo'], bias: 2 },
@@ -63,7 +63,7 @@ describe('tokenBias', () => {
 
   describe('by sequence (HF SequenceBias)', () => {
     it('biases the last token only when the history ends with the others', () => {
-      const p = tokenBias({ biases: [{ tokens: [3, 4, 5], bias: 2 }] });
+      const p = new TokenBias({ biases: [{ tokens: [3, 4, 5], bias: 2 }] });
       const rows = run(p, [1, 3], [4, 5, 3, 3, 4], zeros());
       // history ends: ..3 | ..3 4 (prefix spans prompt and response) | ..5 | ..3 | ..3 3 | ..3 3 4
       const hit = row([0, 0, 0, 0, 0, 2]);
@@ -71,17 +71,17 @@ describe('tokenBias', () => {
     });
 
     it('does not match when the history is shorter than the prefix', () => {
-      const rows = run(tokenBias({ biases: [{ tokens: [3, 4, 5], bias: 2 }] }), [], [4], zeros());
+      const rows = run(new TokenBias({ biases: [{ tokens: [3, 4, 5], bias: 2 }] }), [], [4], zeros());
       expect(rows).toEqual([zeros(), zeros()]);
     });
 
     it('a one-token sequence always applies', () => {
-      const rows = run(tokenBias({ biases: [{ tokens: [5], bias: -1 }] }), [], [0, 1], zeros());
+      const rows = run(new TokenBias({ biases: [{ tokens: [5], bias: -1 }] }), [], [0, 1], zeros());
       expect(rows).toEqual([0, 1, 2].map(() => row([0, 0, 0, 0, 0, -1])));
     });
 
     it('matches a prefix that lies entirely in the prompt, and several sequences at once', () => {
-      const p = tokenBias({ biases: [{ tokens: [1, 2, 0], bias: 1 }, { tokens: [2, 0], bias: 0.5 }, { tokens: [2, 4], bias: 3 }, { token: 0, bias: 0.25 }] });
+      const p = new TokenBias({ biases: [{ tokens: [1, 2, 0], bias: 1 }, { tokens: [2, 0], bias: 0.5 }, { tokens: [2, 4], bias: 3 }, { token: 0, bias: 0.25 }] });
       const rows = run(p, [1, 2], [3], zeros());
       expect(rows).toEqual([row([1.75, 0, 0, 0, 3, 0]), row([0.25, 0, 0, 0, 0, 0])]);
     });
@@ -90,22 +90,22 @@ describe('tokenBias', () => {
   describe('by text', () => {
     it('sentencepiece: boundaries both / leading / none', () => {
       const v = sp();
-      const both = tokenBias({ tokenizer: v, biases: [{ text: 'I', bias: -5 }] });
+      const both = new TokenBias({ tokenizer: v, biases: [{ text: 'I', bias: -5 }] });
       expect(both.resolved).toEqual([
         { source: 'I', tokens: [3], pieces: ['\u2581I'], bias: -5 },
         { source: 'I', tokens: [4], pieces: ['I'], bias: -5 },
       ]);
-      expect(tokenBias({ tokenizer: v, biases: [{ text: 'I', bias: -5, boundary: 'leading' }] }).resolved.map((r) => r.tokens)).toEqual([[3]]);
-      expect(tokenBias({ tokenizer: v, biases: [{ text: 'I', bias: -5, boundary: 'none' }] }).resolved.map((r) => r.tokens)).toEqual([[4]]);
+      expect(new TokenBias({ tokenizer: v, biases: [{ text: 'I', bias: -5, boundary: 'leading' }] }).resolved.map((r) => r.tokens)).toEqual([[3]]);
+      expect(new TokenBias({ tokenizer: v, biases: [{ text: 'I', bias: -5, boundary: 'none' }] }).resolved.map((r) => r.tokens)).toEqual([[4]]);
       const rows = run(both, [], [], zeros(SP.length));
       expect(rows[0]).toEqual(row([0, 0, 0, -5, -5, 0, 0, 0, 0, 0, 0, 0]));
-      const newline = tokenBias({ tokenizer: v, biases: [{ text: '\n', bias: 1, boundary: 'none' }, { text: '   ', bias: 1, boundary: 'none' }] });
+      const newline = new TokenBias({ tokenizer: v, biases: [{ text: '\n', bias: 1, boundary: 'none' }, { text: '   ', bias: 1, boundary: 'none' }] });
       expect(newline.resolved.map((r) => [r.tokens, r.pieces])).toEqual([[[9], ['<0x0A>']], [[10], ['\u2581\u2581\u2581']]]);
     });
 
     it('byte-level: Ġ and Ċ', () => {
       const v = createVocabulary({ pieces: BL });
-      const p = tokenBias({
+      const p = new TokenBias({
         tokenizer: v,
         biases: [
           { text: 'I', bias: -5 },
@@ -126,19 +126,19 @@ describe('tokenBias', () => {
 
     it('plain vocabulary', () => {
       const v = createVocabulary({ pieces: PLAIN });
-      const p = tokenBias({ tokenizer: v, biases: [{ text: 'I', bias: 2, boundary: 'leading' }, { text: 'We', bias: 1 }] });
+      const p = new TokenBias({ tokenizer: v, biases: [{ text: 'I', bias: 2, boundary: 'leading' }, { text: 'We', bias: 1 }] });
       expect(p.resolved.map((r) => r.tokens)).toEqual([[1], [2]]);
       expect(run(p, [], [], zeros(3))[0]).toEqual(row([0, 2, 1]));
     });
 
     it('adds up text and id biases on the same token', () => {
-      const p = tokenBias({ tokenizer: sp(), biases: [{ text: 'I', bias: -5, boundary: 'none' }, { token: 4, bias: 1.5 }, { text: 'I', bias: -1 }] });
+      const p = new TokenBias({ tokenizer: sp(), biases: [{ text: 'I', bias: -5, boundary: 'none' }, { token: 4, bias: 1.5 }, { text: 'I', bias: -1 }] });
       expect(run(p, [], [], zeros(SP.length))[0]).toEqual(row([0, 0, 0, -1, -4.5, 0, 0, 0, 0, 0, 0, 0]));
     });
 
     it('multi-token text through the encoder becomes a sequence bias', () => {
       const encode = (text: string): number[] => ({ Hello: [6, 7], ' Hello': [8, 7] })[text] ?? [];
-      const p = tokenBias({ tokenizer: sp(encode), biases: [{ text: 'Hello', bias: 4 }] });
+      const p = new TokenBias({ tokenizer: sp(encode), biases: [{ text: 'Hello', bias: 4 }] });
       expect(p.resolved).toEqual([
         { source: 'Hello', tokens: [6, 7], pieces: ['He', 'llo'], bias: 4 },
         { source: 'Hello', tokens: [8, 7], pieces: ['\u2581He', 'llo'], bias: 4 },
@@ -150,26 +150,26 @@ describe('tokenBias', () => {
 
     it('unresolved text throws by default, or is skipped and listed', () => {
       expectRuleLMError(
-        () => tokenBias({ tokenizer: sp(), biases: [{ token: 1, bias: 1 }, { text: 'zebra', bias: 1 }] }),
+        () => new TokenBias({ tokenizer: sp(), biases: [{ token: 1, bias: 1 }, { text: 'zebra', bias: 1 }] }),
         '`biases[1].text` ("zebra") resolves to no token of this vocabulary (boundary "both"); pass `unresolved: "skip"` to skip it',
         'biases[1].text',
       );
       expectRuleLMError(
-        () => tokenBias({ tokenizer: sp(), unresolved: 'error', biases: [{ text: 'We', bias: 1, boundary: 'none' }] }),
+        () => new TokenBias({ tokenizer: sp(), unresolved: 'error', biases: [{ text: 'We', bias: 1, boundary: 'none' }] }),
         '`biases[0].text` ("We") resolves to no token of this vocabulary (boundary "none"); pass `unresolved: "skip"` to skip it',
         'biases[0].text',
       );
-      const p = tokenBias({ tokenizer: sp(), unresolved: 'skip', biases: [{ text: 'zebra', bias: 1 }, { text: 'We', bias: 2 }, { text: 'We', bias: 1, boundary: 'none' }] });
+      const p = new TokenBias({ tokenizer: sp(), unresolved: 'skip', biases: [{ text: 'zebra', bias: 1 }, { text: 'We', bias: 2 }, { text: 'We', bias: 1, boundary: 'none' }] });
       expect(p.skipped).toEqual(['zebra', 'We']);
       expect(p.resolved).toEqual([{ source: 'We', tokens: [5], pieces: ['\u2581We'], bias: 2 }]);
     });
 
     it('needs a tokenizer for text', () => {
-      expectRuleLMError(() => tokenBias({ biases: [{ token: 1, bias: 1 }, { text: 'I', bias: 1 }] }), '`biases[1].text` is text, so `tokenizer` is required', 'tokenizer');
+      expectRuleLMError(() => new TokenBias({ biases: [{ token: 1, bias: 1 }, { text: 'I', bias: 1 }] }), '`biases[1].text` is text, so `tokenizer` is required', 'tokenizer');
     });
 
     it('reads a real transformers.js tokenizer (llama2)', () => {
-      const p = tokenBias({ tokenizer: loadTokenizer('llama2'), biases: [{ text: 'I', bias: -5 }, { text: '\n', bias: 1, boundary: 'none' }] });
+      const p = new TokenBias({ tokenizer: loadTokenizer('llama2'), biases: [{ text: 'I', bias: -5 }, { text: '\n', bias: 1, boundary: 'none' }] });
       expect(p.resolved).toEqual([
         { source: 'I', tokens: [315], pieces: ['\u2581I'], bias: -5 },
         { source: 'I', tokens: [28737], pieces: ['I'], bias: -5 },
@@ -206,22 +206,22 @@ describe('tokenBias', () => {
         [[{ text: 3, bias: 1 }], '`biases[0].text` must be a non-empty string, but is 3', 'biases[0].text'],
         [[{ text: 'I', bias: 1, boundary: 'trailing' }], '`biases[0].boundary` must be one of "both", "leading", "none", but is "trailing"', 'biases[0].boundary'],
       ];
-      for (const [biases, message, argument] of cases) expectRuleLMError(() => tokenBias({ tokenizer: sp(), biases } as never), message, argument);
+      for (const [biases, message, argument] of cases) expectRuleLMError(() => new TokenBias({ tokenizer: sp(), biases } as never), message, argument);
     });
 
     it('rejects bad options', () => {
-      expectRuleLMError(() => tokenBias({ biases: [{ token: 1, bias: 1 }], unresolved: 'ignore' as never }), '`unresolved` must be one of "error", "skip", but is "ignore"', 'unresolved');
+      expectRuleLMError(() => new TokenBias({ biases: [{ token: 1, bias: 1 }], unresolved: 'ignore' as never }), '`unresolved` must be one of "error", "skip", but is "ignore"', 'unresolved');
       expectRuleLMError(
         // @ts-expect-error: a misspelled option
-        () => tokenBias({ biases: [{ token: 1, bias: 1 }], tokenzer: sp() }),
+        () => new TokenBias({ biases: [{ token: 1, bias: 1 }], tokenzer: sp() }),
         '`options` has an unknown option "tokenzer"; known options are `biases`, `tokenizer`, `unresolved`',
         'options.tokenzer',
       );
-      expectRuleLMError(() => tokenBias({ tokenizer: 5 as never, biases: [{ text: 'I', bias: 1 }] }), '`tokenizer` must be a transformers.js tokenizer or a rulelm vocabulary, but is 5', 'tokenizer');
+      expectRuleLMError(() => new TokenBias({ tokenizer: 5 as never, biases: [{ text: 'I', bias: 1 }] }), '`tokenizer` must be a transformers.js tokenizer or a rulelm vocabulary, but is 5', 'tokenizer');
     });
 
     it('rejects ids outside the vocabulary when a sequence starts', () => {
-      const p = tokenBias({ biases: [{ token: 1, bias: 1 }, { tokens: [2, 6], bias: 1 }] });
+      const p = new TokenBias({ biases: [{ token: 1, bias: 1 }, { tokens: [2, 6], bias: 1 }] });
       expectRuleLMError(() => startSequence(p, { prompt: [], vocabSize: V }), '`biases` holds token id 6, outside a vocabulary of 6 ids (0 to 5)', 'biases');
       expect(() => startSequence(p, { prompt: [], vocabSize: 7 })).not.toThrow();
     });

@@ -1,18 +1,18 @@
 // Hostile and odd input: each gets a clear error or documented, tested behavior.
 import { describe, expect, it } from 'vitest';
-import type { AnyProcessor } from '../../src/index';
-import { chain, endOfSequenceRamp, hewitt2024, productOfExperts, repetitionPenalty, RuleLMError, startSequence, tokenBias } from '../../src/index';
-import { logitsProcessor } from '../../src/adapters/transformers/index';
+import type { Processor } from '../../src/index';
+import { Chain, EndOfSequenceRamp, hewitt2024, ProductOfExperts, RepetitionPenalty, RuleLMError, startSequence, TokenBias } from '../../src/index';
+import { logitsProcessorList } from '../../src/adapters/transformers/index';
 import { loadTokenizer } from '../helpers/tokenizers';
 
 const V = 8;
-const everything = (): AnyProcessor =>
-  chain(
-    endOfSequenceRamp({ eosTokenIds: 2, maxBias: 4, rampLength: 4 }),
-    repetitionPenalty({ mode: 'presence', penalty: 1 }),
-    repetitionPenalty({ mode: 'multiplicative', penalty: 2, scope: 'sequence' }),
-    tokenBias({ biases: [{ token: 5, bias: 1 }] }),
-    productOfExperts({ output: 'log-probs', experts: [{ processor: tokenBias({ biases: [{ token: 6, bias: 2 }] }), weight: 1 }] }),
+const everything = (): Processor =>
+  new Chain(
+    new EndOfSequenceRamp({ eosTokenIds: 2, maxBias: 4, rampLength: 4 }),
+    new RepetitionPenalty({ mode: 'presence', penalty: 1 }),
+    new RepetitionPenalty({ mode: 'multiplicative', penalty: 2, scope: 'sequence' }),
+    new TokenBias({ biases: [{ token: 5, bias: 1 }] }),
+    new ProductOfExperts({ output: 'log-probs', experts: [{ processor: new TokenBias({ biases: [{ token: 6, bias: 2 }] }), weight: 1 }] }),
   );
 
 describe('NaN and Infinity coming from a model', () => {
@@ -28,7 +28,7 @@ describe('NaN and Infinity coming from a model', () => {
   });
 
   it('+Infinity in the exact product of experts takes all the mass: 0 there, -Infinity elsewhere', () => {
-    const poe = productOfExperts({ output: 'log-probs', experts: [{ processor: tokenBias({ biases: [{ token: 1, bias: 3 }] }), weight: 1 }] });
+    const poe = new ProductOfExperts({ output: 'log-probs', experts: [{ processor: new TokenBias({ biases: [{ token: 1, bias: 3 }] }), weight: 1 }] });
     const row = Float32Array.from([1, Infinity, 0, -Infinity]);
     startSequence(poe, { prompt: [], vocabSize: 4 }).process(row);
     const lse = Math.log(3 + Math.exp(3));
@@ -37,7 +37,7 @@ describe('NaN and Infinity coming from a model', () => {
 
   it('additive processors leave +Infinity and -Infinity as they are', () => {
     const row = Float32Array.from([Infinity, -Infinity, 0, 0, 0, 0, 0, 0]);
-    startSequence(tokenBias({ biases: [{ token: 0, bias: -5 }, { token: 1, bias: 5 }] }), { prompt: [], vocabSize: V }).process(row);
+    startSequence(new TokenBias({ biases: [{ token: 0, bias: -5 }, { token: 1, bias: 5 }] }), { prompt: [], vocabSize: V }).process(row);
     expect(row[0]).toBe(Infinity);
     expect(row[1]).toBe(-Infinity);
   });
@@ -53,7 +53,7 @@ describe('odd prompts, windows and markers', () => {
   });
 
   it('a prompt longer than the window counts only the window', () => {
-    const p = repetitionPenalty({ mode: 'frequency', penalty: 1, scope: 'sequence', window: 3 });
+    const p = new RepetitionPenalty({ mode: 'frequency', penalty: 1, scope: 'sequence', window: 3 });
     const row = new Float32Array(V);
     startSequence(p, { prompt: [1, 1, 1, 1, 1, 2, 3, 3], vocabSize: V }).process(row);
     expect(Array.from(row)).toEqual([0, 0, -1, -2, 0, 0, 0, 0]);
@@ -76,14 +76,14 @@ describe('ids and sizes that do not fit', () => {
   it('vocabulary sizes that do not match are errors', () => {
     const sequence = startSequence(everything(), { prompt: [1], vocabSize: V });
     expect(() => sequence.process(new Float32Array(V + 1))).toThrow('`row` must be a Float32Array of length 8 (the vocabulary size), but is a Float32Array of length 9');
-    expect(() => startSequence(tokenBias({ biases: [{ token: 9, bias: 1 }] }), { prompt: [], vocabSize: V })).toThrow('`biases` holds token id 9, outside a vocabulary of 8 ids (0 to 7)');
-    const call = logitsProcessor(everything(), { vocabSize: V }).processors[0] as (ids: bigint[][], logits: unknown) => unknown;
+    expect(() => startSequence(new TokenBias({ biases: [{ token: 9, bias: 1 }] }), { prompt: [], vocabSize: V })).toThrow('`biases` holds token id 9, outside a vocabulary of 8 ids (0 to 7)');
+    const call = logitsProcessorList(everything(), { vocabSize: V }).processors[0] as (ids: bigint[][], logits: unknown) => unknown;
     expect(() => call([[1n]], { dims: [1, V + 2], data: new Float32Array(V + 2) })).toThrow("`logits` has 10 scores per row, but the model's vocabulary has 8");
     expect(() => call([[1n], [2n]], { dims: [1, V], data: new Float32Array(V) })).toThrow("`input_ids` must be an array of 1 rows (the logits' batch size), but is \"2 rows\"");
   });
 
   it('bigint ids outside the vocabulary are errors naming input_ids', () => {
-    const call = logitsProcessor(everything(), { vocabSize: V }).processors[0] as (ids: bigint[][], logits: unknown) => unknown;
+    const call = logitsProcessorList(everything(), { vocabSize: V }).processors[0] as (ids: bigint[][], logits: unknown) => unknown;
     expect(() => call([[1n, 99n]], { dims: [1, V], data: new Float32Array(V) })).toThrow(RuleLMError);
     expect(() => call([[1n, 99n]], { dims: [1, V], data: new Float32Array(V) })).toThrow('`input_ids[0][1]` must be a token id from 0 to 7, but is 99');
     const ids = [[1n]];

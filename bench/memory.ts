@@ -10,7 +10,7 @@ import { Session } from 'node:inspector/promises';
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hewitt2024, startSequence, toVocabulary } from '../src/index';
-import { logitsProcessor } from '../src/adapters/transformers/index';
+import { logitsProcessorList } from '../src/adapters/transformers/index';
 import { REPO_ROOT, loadBenchTokenizer, scoreRow, zipfSampler } from './lib/data';
 import { collectGarbage, median } from './lib/harness';
 
@@ -151,7 +151,7 @@ export async function runMemory(options: MemoryOptions): Promise<MemoryResult> {
       }
     };
   };
-  const adapter = logitsProcessor(preset, { vocabSize });
+  const adapter = logitsProcessorList(preset, { vocabSize });
   const logits: TensorType = new Tensor('float32', row, [1, vocabSize]);
   const adapterSteps = (): (() => void) => {
     const ids = prompt.map((t) => BigInt(t));

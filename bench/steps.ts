@@ -8,39 +8,29 @@
  * `input_ids[0].push(BigInt(token))` + `processor(input_ids, logits)`, as `generate()` does it.
  */
 import type { Tensor as TensorType } from '@huggingface/transformers';
-import type { AnyProcessor, Sequence } from '../src/index';
+import type { Processor, Sequence } from '../src/index';
 import type { BenchTokenizer } from './lib/data';
 import type { CaseTimes, HarnessOptions, StepCase } from './lib/harness';
 import { NoBadWordsLogitsProcessor, RepetitionPenaltyLogitsProcessor, Tensor } from '@huggingface/transformers';
-import {
-  HEWITT2024,
-  endOfSequenceRamp,
-  hewitt2024,
-  positionBias,
-  productOfExperts,
-  repetitionPenalty,
-  startSequence,
-  tokenBias,
-  toVocabulary,
-} from '../src/index';
-import { logitsProcessor } from '../src/adapters/transformers/index';
+import { EndOfSequenceRamp, HEWITT2024, hewitt2024, PositionBias, ProductOfExperts, RepetitionPenalty, startSequence, TokenBias, toVocabulary } from '../src/index';
+import { logitsProcessorList } from '../src/adapters/transformers/index';
 import { distinct, loadBenchTokenizer, scoreRow, zipfSampler } from './lib/data';
 import { medianTime, runRounds } from './lib/harness';
 import { logSoftmax } from './lib/log-softmax';
 
 /** Case names, also the row labels of the tables. */
 export const CASES = {
-  eos: 'endOfSequenceRamp',
-  presence: 'repetitionPenalty presence',
-  frequency: 'repetitionPenalty frequency',
-  multiplicative: 'repetitionPenalty multiplicative',
-  tokenBias: 'tokenBias by text',
-  position: 'positionBias (an entry at every step)',
-  positionDense: 'positionBias dense, t = 0 (process only)',
-  poeLogits: 'productOfExperts logits (preset as expert)',
-  poeLogProbs: 'productOfExperts log-probs (preset as expert)',
+  eos: 'EndOfSequenceRamp',
+  presence: 'RepetitionPenalty presence',
+  frequency: 'RepetitionPenalty frequency',
+  multiplicative: 'RepetitionPenalty multiplicative',
+  tokenBias: 'TokenBias by text',
+  position: 'PositionBias (an entry at every step)',
+  positionDense: 'PositionBias dense, t = 0 (process only)',
+  poeLogits: 'ProductOfExperts logits (preset as expert)',
+  poeLogProbs: 'ProductOfExperts log-probs (preset as expert)',
   preset: 'hewitt2024 preset',
-  adapter: 'hewitt2024 preset via logitsProcessor (adapter)',
+  adapter: 'hewitt2024 preset via logitsProcessorList (adapter)',
   tjsRepetition: 'tjs RepetitionPenaltyLogitsProcessor',
   tjsBadWords: 'tjs NoBadWordsLogitsProcessor',
   tjsSparse: 'tjs Tensor bias, sparse (logits[0].data[id] +=)',
@@ -92,7 +82,7 @@ export interface StepsResult {
   readonly promptLength: number;
   /** Distinct token types in the pre-filled history. */
   readonly distinct: number;
-  /** Ids the text biases resolved to (tokenBias and NoBadWords work on the same ones). */
+  /** Ids the text biases resolved to (TokenBias and NoBadWords work on the same ones). */
   readonly biasedIds: number;
   /** Times per case. */
   readonly times: Map<string, CaseTimes>;
@@ -112,7 +102,7 @@ interface Env {
 
 // A rulelm case: restarts the sequence (pre-filled to `history`) whenever it has grown by
 // `growth` tokens; restores the row before every sample.
-function sequenceCase(name: string, processor: AnyProcessor, env: Env, steps = STEPS_PER_SAMPLE): StepCase {
+function sequenceCase(name: string, processor: Processor, env: Env, steps = STEPS_PER_SAMPLE): StepCase {
   const { vocabSize, history, growth, prompt, stream, base, row } = env;
   const filled = history - prompt.length;
   let sequence: Sequence | undefined;
@@ -217,7 +207,7 @@ export async function runSteps(options: StepsOptions): Promise<StepsResult[]> {
     const eosTokenIds = vocabulary.eosTokenIds.length > 0 ? [...vocabulary.eosTokenIds] : [0];
 
     // The paper's 15 uniform words as text biases; NoBadWords bans the same token sequences.
-    const textBias = tokenBias({ tokenizer, biases: HEWITT2024.uniform.map((u) => ({ text: u.text, boundary: u.boundary, bias: u.bias })), unresolved: 'skip' });
+    const textBias = new TokenBias({ tokenizer, biases: HEWITT2024.uniform.map((u) => ({ text: u.text, boundary: u.boundary, bias: u.bias })), unresolved: 'skip' });
     const badWords = textBias.resolved.map((r) => [...r.tokens]);
     const single = textBias.resolved.filter((r) => r.tokens.length === 1);
     const sparseIds = Int32Array.from(single.map((r) => r.tokens[0] as number));
@@ -236,25 +226,25 @@ export async function runSteps(options: StepsOptions): Promise<StepsResult[]> {
       const env: Env = { vocabSize, history, growth, prompt, stream, base, row };
       const historyIds = [...prompt, ...stream.subarray(0, history - prompt.length)];
       const responseSpan = history - prompt.length + growth + STEPS_PER_SAMPLE;
-      const everyStep = positionBias({
+      const everyStep = new PositionBias({
         positions: Array.from({ length: responseSpan + 1 }, (_, at) => ({ at, biases: fewIds.map((token, j) => ({ token, bias: j - 1 })) })),
       });
-      const denseAtStart = startSequence(positionBias({ positions: [{ at: 0, biases: startDense }] }), { prompt: historyIds, vocabSize });
+      const denseAtStart = startSequence(new PositionBias({ positions: [{ at: 0, biases: startDense }] }), { prompt: historyIds, vocabSize });
       const asExpert = [{ processor: preset, weight: 1 }];
       const tjsRepetition = new RepetitionPenaltyLogitsProcessor(1.3);
       const tjsBadWords = new NoBadWordsLogitsProcessor(badWords, eosTokenIds);
       const cases: StepCase[] = [
-        sequenceCase(CASES.eos, endOfSequenceRamp({ eosTokenIds }), env),
-        sequenceCase(CASES.presence, repetitionPenalty({ mode: 'presence', penalty: 1.5, scope: 'sequence' }), env),
-        sequenceCase(CASES.frequency, repetitionPenalty({ mode: 'frequency', penalty: 0.3, scope: 'sequence' }), env),
-        sequenceCase(CASES.multiplicative, repetitionPenalty({ mode: 'multiplicative', penalty: 1.3, scope: 'sequence' }), env),
+        sequenceCase(CASES.eos, new EndOfSequenceRamp({ eosTokenIds }), env),
+        sequenceCase(CASES.presence, new RepetitionPenalty({ mode: 'presence', penalty: 1.5, scope: 'sequence' }), env),
+        sequenceCase(CASES.frequency, new RepetitionPenalty({ mode: 'frequency', penalty: 0.3, scope: 'sequence' }), env),
+        sequenceCase(CASES.multiplicative, new RepetitionPenalty({ mode: 'multiplicative', penalty: 1.3, scope: 'sequence' }), env),
         sequenceCase(CASES.tokenBias, textBias, env),
         sequenceCase(CASES.position, everyStep, env),
         plainCase(CASES.positionDense, () => denseAtStart.process(row), wholeRow, () => row.set(base)),
-        sequenceCase(CASES.poeLogits, productOfExperts({ experts: asExpert }), env),
-        sequenceCase(CASES.poeLogProbs, productOfExperts({ experts: asExpert, output: 'log-probs' }), env, wholeRow),
+        sequenceCase(CASES.poeLogits, new ProductOfExperts({ experts: asExpert }), env),
+        sequenceCase(CASES.poeLogProbs, new ProductOfExperts({ experts: asExpert, output: 'log-probs' }), env, wholeRow),
         sequenceCase(CASES.preset, preset, env),
-        transformersCase(CASES.adapter, logitsProcessor(preset, { vocabSize }), env, historyIds),
+        transformersCase(CASES.adapter, logitsProcessorList(preset, { vocabSize }), env, historyIds),
         transformersCase(CASES.tjsRepetition, (ids, logits) => tjsRepetition(ids, logits), env, historyIds),
         transformersCase(CASES.tjsBadWords, (ids, logits) => tjsBadWords(ids, logits), env, historyIds),
         transformersCase(

@@ -1,6 +1,8 @@
 /**
- * Loads a transformers.js model folder offline: the one loader the examples, tests and
- * benchmarks share (the published `rulelm eval` has its own, which also takes hub ids).
+ * Loads a transformers.js model folder offline: the one loader the tests and benchmarks share.
+ * (The examples load their `--model` with a few lines of their own, so that each one can be
+ * copied into a project unchanged; the published `rulelm eval` has its own, which also takes hub
+ * ids.)
  */
 import type { PreTrainedModel, PreTrainedTokenizer } from '@huggingface/transformers';
 import { AutoModelForCausalLM, AutoTokenizer, env } from '@huggingface/transformers';

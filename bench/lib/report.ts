@@ -7,7 +7,7 @@ import type { AllocationCount, MemoryResult } from '../memory';
 import type { StepsResult } from '../steps';
 import type { HarnessOptions } from './harness';
 import type { Machine } from './machine';
-import { CASES, CASE_GROUPS, STEPS_PER_SAMPLE } from '../steps';
+import { CASE_GROUPS, CASES, STEPS_PER_SAMPLE } from '../steps';
 import { median, medianTime, ratio } from './harness';
 
 /** Everything one run measured. */
@@ -235,10 +235,10 @@ function stepsSection(steps: readonly StepsResult[], harness: HarnessOptions): s
   const parts: string[] = ['## 1. Per-step cost, as a share of one log_softmax pass over the row', ''];
   parts.push(
     [
-      `- A rulelm **step** is \`sequence.push(token)\` + \`sequence.process(row)\` on a \`startSequence\` sequence; a transformers.js step is \`input_ids[0].push(BigInt(token))\` + \`processor(input_ids, logits)\`, as \`generate()\` calls it. The adapter row is the preset through \`logitsProcessor\`, called the same way.`,
+      `- A rulelm **step** is \`sequence.push(token)\` + \`sequence.process(row)\` on a \`startSequence\` sequence; a transformers.js step is \`input_ids[0].push(BigInt(token))\` + \`processor(input_ids, logits)\`, as \`generate()\` calls it. The adapter row is the preset through \`logitsProcessorList\` (a transformers.js \`LogitsProcessorList\` holding one \`RuleLMLogitsProcessor\`), called the same way.`,
       `- **History**: the prompt (the preset's user marker, a one-sentence instruction, the assistant marker) followed by token ids drawn from a **Zipf distribution** (exponent 1, ranks mapped to the vocabulary's non-special ids by a seeded random permutation), pre-filled to the given length. Steps push more tokens from the same stream; after growing by max(16, history/16) tokens the sequence is restarted untimed, so histories stay within 6% of the nominal length.`,
       `- **Row**: normal scores (σ = 4), restored from a saved copy before every sample, untimed; a sample is ${STEPS_PER_SAMPLE} steps (1 for the cases that pass over the whole row — log_softmax, the row copy, the dense biases, the log-probs product of experts — on rows of 8192 scores or more), so the scores drift by at most ${STEPS_PER_SAMPLE} applications. The restore is not in the timings; its cost is the "row copy" row, for reference.`,
-      `- Repetition penalties count the whole sequence (\`scope: "sequence"\`, like transformers.js); the preset and the product of experts use the paper's reference fidelity (diversity since the user tag, i.e. the whole history here). \`tokenBias by text\` and transformers.js's \`NoBadWordsLogitsProcessor\` and Tensor biases use the token sequences the paper's 15 uniform words resolve to on each vocabulary.`,
+      `- Repetition penalties count the whole sequence (\`scope: "sequence"\`, like transformers.js); the preset and the product of experts use the paper's reference fidelity (diversity since the user tag, i.e. the whole history here). \`TokenBias by text\` and transformers.js's \`NoBadWordsLogitsProcessor\` and Tensor biases use the token sequences the paper's 15 uniform words resolve to on each vocabulary.`,
       `- Each cell: median time per step as a share of the plain-JS log_softmax measured in the same rounds (median over ${harness.rounds} rounds of the per-round ratio), then the median absolute time for context. tinybench, ${harness.timeMs} ms + ${harness.warmupMs} ms warm-up per case and round, at least ${harness.minSamples} samples; rounds rotate the case order.`,
     ].join('\n'),
     '',
@@ -273,12 +273,12 @@ function versusSection(steps: readonly StepsResult[]): string {
   const parts: string[] = ['## 2. rulelm against transformers.js, same rounds', ''];
   parts.push('Speed-up = transformers.js time per step / rulelm time per step (median of per-round ratios). Pairs doing comparable work:', '');
   const pairs: { head: string; tjs: string; ours: string }[] = [
-    { head: 'RepetitionPenalty ÷ multiplicative penalty (same semantics)', tjs: CASES.tjsRepetition, ours: CASES.multiplicative },
-    { head: 'RepetitionPenalty ÷ full preset', tjs: CASES.tjsRepetition, ours: CASES.preset },
-    { head: 'RepetitionPenalty ÷ preset via adapter', tjs: CASES.tjsRepetition, ours: CASES.adapter },
-    { head: 'NoBadWords ÷ tokenBias by text', tjs: CASES.tjsBadWords, ours: CASES.tokenBias },
-    { head: 'Tensor sparse bias ÷ tokenBias by text', tjs: CASES.tjsSparse, ours: CASES.tokenBias },
-    { head: 'Tensor dense bias ÷ tokenBias by text', tjs: CASES.tjsDense, ours: CASES.tokenBias },
+    { head: 'tjs RepetitionPenalty ÷ rulelm multiplicative (same semantics)', tjs: CASES.tjsRepetition, ours: CASES.multiplicative },
+    { head: 'tjs RepetitionPenalty ÷ full preset', tjs: CASES.tjsRepetition, ours: CASES.preset },
+    { head: 'tjs RepetitionPenalty ÷ preset via adapter', tjs: CASES.tjsRepetition, ours: CASES.adapter },
+    { head: 'tjs NoBadWords ÷ TokenBias by text', tjs: CASES.tjsBadWords, ours: CASES.tokenBias },
+    { head: 'tjs Tensor sparse bias ÷ TokenBias by text', tjs: CASES.tjsSparse, ours: CASES.tokenBias },
+    { head: 'tjs Tensor dense bias ÷ TokenBias by text', tjs: CASES.tjsDense, ours: CASES.tokenBias },
   ];
   const rows = [...steps].sort((a, b) => a.vocabSize - b.vocabSize || a.history - b.history);
   parts.push(
@@ -295,7 +295,7 @@ function e2eSection(e2e: readonly EndToEndResult[]): string {
   const parts: string[] = ['## 3. End-to-end `model.generate()`, with and without the preset', ''];
   parts.push(
     [
-      '- Greedy, the paper\'s prompt template via `formatPrompt`, `logitsProcessor(hewitt2024ForModel(model, tokenizer), { model })`. Both arms generate exactly the same number of tokens (`min_new_tokens = max_new_tokens`, so the EOS ramp cannot end the preset\'s runs early; it still runs every step).',
+      '- Greedy, the paper\'s prompt template via `formatPrompt`, `logitsProcessorList(hewitt2024ForModel(model, tokenizer), { model })`. Both arms generate exactly the same number of tokens (`min_new_tokens = max_new_tokens`, so the EOS ramp cannot end the preset\'s runs early; it still runs every step).',
       '- Both arms pass a logits processor that reads the clock at every step; in the base arm it does nothing else. The time between two calls is one decoding step (forward pass, slicing, processors, greedy pick). Per-token overhead of a pair = median step with the preset / median step without − 1; the reported figure is the median over pairs. Whole-run wall-clock ratios are reported too; they carry every pause of the shared machine.',
       '- Runs alternate in pairs (base first, then preset first in the next pair) after one full warm-up run of each. "Fastest-decile step": the same ratio on the 10th percentile of each run\'s steps, which contention from other processes inflates least.',
       '- "Adapter share": the preset arm also times the adapter\'s call at every step, the direct measure of what rulelm adds.',

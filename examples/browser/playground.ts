@@ -2,13 +2,13 @@
 // controls' settings and runs the base model and base + rules greedily, streaming text and the
 // rules' per-step contributions (from the adapter's trace). No DOM here: it runs in a Web Worker
 // (worker.ts), so the page stays responsive and paints while tokens stream; main.ts draws.
-import type { PreTrainedModel, PreTrainedTokenizer } from '@huggingface/transformers';
+import type { LogitsProcessorList, PreTrainedModel, PreTrainedTokenizer, Tensor } from '@huggingface/transformers';
+import type { Processor } from 'rulelm';
+import type { TraceEvent } from 'rulelm/transformers';
 import type { RuleName, RuleSettings } from './settings';
-import type { AnyProcessor } from '../../src/index';
-import type { RuleLMLogitsProcessor, TraceEvent } from '../../src/adapters/transformers/index';
 import { AutoModelForCausalLM, AutoTokenizer, TextStreamer, env } from '@huggingface/transformers';
-import { chain, productOfExperts } from '../../src/index';
-import { formatPrompt, hewitt2024ForModel, logitsProcessor, modelInfo } from '../../src/adapters/transformers/index';
+import { Chain, ProductOfExperts } from 'rulelm';
+import { formatPrompt, hewitt2024ForModel, logitsProcessorList, modelInfo } from 'rulelm/transformers';
 import { PAPER_PRESET, RULE_NAMES } from './settings';
 
 export type { RuleName, RuleSetting, RuleSettings } from './settings';
@@ -111,9 +111,9 @@ export function configureRuntime(base: string): void {
  * @param fidelity The preset's fidelity.
  * @returns The processor (undefined when no rule is on) and the rule of each chain member.
  */
-export function buildRules(model: PreTrainedModel, tokenizer: PreTrainedTokenizer, settings: RuleSettings, fidelity: 'reference' | 'clean'): { processor: AnyProcessor | undefined; active: RuleName[] } {
+export function buildRules(model: PreTrainedModel, tokenizer: PreTrainedTokenizer, settings: RuleSettings, fidelity: 'reference' | 'clean'): { processor: Processor | undefined; active: RuleName[] } {
   const active: RuleName[] = [];
-  const members: AnyProcessor[] = [];
+  const members: Processor[] = [];
   for (const name of RULE_NAMES) {
     const { on, strength } = settings[name];
     if (!on || !(strength > 0)) continue;
@@ -121,11 +121,11 @@ export function buildRules(model: PreTrainedModel, tokenizer: PreTrainedTokenize
     const rule = hewitt2024ForModel(model, tokenizer, { rules: only, fidelity });
     if (rule.processors.length === 0) continue; // e.g. a vocabulary that spells none of the uniform rule's words
     active.push(name);
-    members.push(strength === 1 ? rule : productOfExperts({ experts: [{ processor: rule, weight: strength }] }));
+    members.push(strength === 1 ? rule : new ProductOfExperts({ experts: [{ processor: rule, weight: strength }] }));
   }
   // One chain member per rule (chain flattens the one-processor presets), so the trace's
   // processorIndex is the index in `active`.
-  return { processor: members.length === 0 ? undefined : chain(members), active };
+  return { processor: members.length === 0 ? undefined : new Chain(members), active };
 }
 
 function zeros(): Record<RuleName, number> {
@@ -148,7 +148,7 @@ export async function loadPlayground(base: string): Promise<Playground> {
   const eosTokenIds = modelInfo(model).eosTokenIds;
   let queue: Promise<unknown> = Promise.resolve();
 
-  const generate = async (inputs: Record<string, unknown>, promptLength: number, maxNewTokens: number, onText: ((text: string) => void) | undefined, logitsProcessorList: RuleLMLogitsProcessor | undefined): Promise<Completion> => {
+  const generate = async (inputs: Record<string, unknown>, promptLength: number, maxNewTokens: number, onText: ((text: string) => void) | undefined, processors: LogitsProcessorList | undefined): Promise<Completion> => {
     const streamer = new TextStreamer(tokenizer, { skip_prompt: true, callback_function: (text: string) => onText?.(text) });
     const started = performance.now();
     const output = (await model.generate({
@@ -156,8 +156,8 @@ export async function loadPlayground(base: string): Promise<Playground> {
       max_new_tokens: maxNewTokens,
       do_sample: false,
       streamer,
-      ...(logitsProcessorList === undefined ? {} : { logits_processor: logitsProcessorList }),
-    })) as { tolist(): bigint[][] };
+      ...(processors === undefined ? {} : { logits_processor: processors }),
+    })) as Tensor;
     const milliseconds = performance.now() - started;
     const tokens = (output.tolist()[0] ?? []).slice(promptLength).map(Number);
     const last = tokens[tokens.length - 1];
@@ -198,7 +198,7 @@ export async function loadPlayground(base: string): Promise<Playground> {
         options.onStep?.(step);
       }
     };
-    const list = processor === undefined ? undefined : logitsProcessor(processor, { model, trace });
+    const list = processor === undefined ? undefined : logitsProcessorList(processor, { model, trace });
     const rules = await generate(inputs, promptLength, maxNewTokens, options.onRulesText, list);
     return { base, rules, activeRules: active, contributions, formattedPrompt: formatted.text };
   };

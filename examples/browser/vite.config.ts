@@ -1,6 +1,7 @@
-// Vite config of the browser playground (examples/browser). The page imports rulelm from the
-// source and transformers.js's web build; this config serves what the page loads at run time
-// from this machine only (no CDN, no hub):
+// Vite config of the browser playground (examples/browser). The page imports rulelm by its public
+// names (`rulelm`, `rulelm/transformers`), which this config points at the source in this
+// repository (in your project they resolve to the installed package), and transformers.js's web
+// build; it serves what the page loads at run time from this machine only (no CDN, no hub):
 //
 //   /models/manifest.json     which model the page loads (name and a description)
 //   /models/<name>/...        the model folder: ../shared/models/stories260K when present, else
@@ -150,7 +151,15 @@ const config: UserConfig = defineConfig({
   base: './',
   // Read onnxruntime-web's build that loads its WASM factory from `wasmPaths` (served under
   // /ort/) instead of the one that embeds it and makes the bundler copy a second 26 MB .wasm.
-  resolve: { conditions: ['onnxruntime-web-use-extern-wasm', ...defaultClientConditions] },
+  resolve: {
+    conditions: ['onnxruntime-web-use-extern-wasm', ...defaultClientConditions],
+    // The package's public names, from the source (as vitest.config.ts and tsconfig.json do).
+    alias: [
+      { find: /^rulelm$/, replacement: resolve(repoRoot, 'src/index.ts') },
+      { find: /^rulelm\/transformers$/, replacement: resolve(repoRoot, 'src/adapters/transformers/index.ts') },
+      { find: /^rulelm\/eval$/, replacement: resolve(repoRoot, 'src/eval/index.ts') },
+    ],
+  },
   // Dev server: load transformers.js and onnxruntime-web as published (pre-bundling rewrites their
   // `import.meta.url` uses), and scan the worker too for the other dependencies to pre-bundle.
   optimizeDeps: { entries: ['index.html', 'worker.ts'], exclude: ['@huggingface/transformers', 'onnxruntime-web'] },

@@ -1,18 +1,23 @@
 // The main example: the same base model with and without the paper's rules, side by side,
 // streamed, with response length and repetition statistics.
 //
-//   npm run example                       # stories260K from ../shared (or a generated model)
-//   npm run example -- --model ./my-model # a local transformers.js model folder
-//   npm run example -- --model HuggingFaceTB/SmolLM2-135M --max-new-tokens 300   # online
-import { TextStreamer } from '@huggingface/transformers';
+//   npx tsx examples/node/compare.ts                        # ../shared/models/stories260K
+//   npx tsx examples/node/compare.ts --model ./my-model     # a local transformers.js model folder
+//   npx tsx examples/node/compare.ts --model HuggingFaceTB/SmolLM2-135M --max-new-tokens 300   # online
+//
+// In this repository, `npm run example` runs it on stories260K, or on a model it generates when
+// ../shared is missing.
+import type { Tensor } from '@huggingface/transformers';
+import { AutoModelForCausalLM, AutoTokenizer, TextStreamer, env } from '@huggingface/transformers';
+import { existsSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { formatPrompt, hewitt2024ForModel, logitsProcessor } from '../../src/adapters/transformers/index';
-import { loadModel } from './load-model';
-import { distinctN, repeatedNgramRate } from '../../src/eval/metrics';
+import { formatPrompt, hewitt2024ForModel, logitsProcessorList } from 'rulelm/transformers';
+import { distinctN, repeatedNgramRate } from 'rulelm/eval';
 
 const { values } = parseArgs({
   options: {
-    model: { type: 'string' },
+    model: { type: 'string', default: '../shared/models/stories260K' },
     'max-new-tokens': { type: 'string', default: '256' },
     instruction: { type: 'string', multiple: true },
   },
@@ -21,8 +26,21 @@ const maxNewTokens = Number(values['max-new-tokens']);
 if (!Number.isInteger(maxNewTokens) || maxNewTokens <= 0) throw new Error(`--max-new-tokens must be a positive integer, but is ${values['max-new-tokens']}`);
 const instructions = values.instruction ?? ['Tell me a story about a dog.', 'What should I eat for breakfast?', 'Write a poem about the sea.'];
 
-const { model, tokenizer, source } = await loadModel(values.model);
-console.log(`Model: ${source}`);
+// --model: a local folder (loaded offline) or a Hugging Face hub id.
+const local = existsSync(values.model);
+if (!local && /^[.~/]/.test(values.model)) {
+  console.error(`No model folder at ${resolve(values.model)}: pass --model <local transformers.js model folder or hub id>.`);
+  process.exit(1);
+}
+if (local) {
+  env.allowRemoteModels = false;
+  env.localModelPath = `${dirname(resolve(values.model))}/`;
+}
+const name = local ? basename(resolve(values.model)) : values.model;
+const tokenizer = await AutoTokenizer.from_pretrained(name);
+const model = await AutoModelForCausalLM.from_pretrained(name, { dtype: 'fp32' });
+console.log(`Model: ${local ? `local folder ${resolve(values.model)}` : `hub model ${values.model}`}`);
+
 const rules = hewitt2024ForModel(model, tokenizer);
 console.log(`Rules: the paper's preset (${rules.rules.join(', ')}, fidelity "${rules.fidelity}"), ${rules.table.length} rows, skipped for this vocabulary: ${rules.skipped.join(' ') || 'none'}\n`);
 
@@ -33,13 +51,13 @@ for (const instruction of instructions) {
   const inputs = tokenizer(prompt.text);
   const promptLength = inputs.input_ids.dims[1] as number;
   console.log(`=== ${JSON.stringify(instruction)}`);
-  for (const [label, processor] of [['base', undefined], ['base + rules', logitsProcessor(rules, { model, tokenizer })]] as const) {
+  for (const [label, processor] of [['base', undefined], ['base + rules', logitsProcessorList(rules, { model, tokenizer })]] as const) {
     process.stdout.write(`--- ${label}:\n`);
     const streamer = new TextStreamer(tokenizer, { skip_prompt: true, callback_function: (text: string) => process.stdout.write(text) });
     const started = performance.now();
-    const output = (await model.generate({ ...inputs, max_new_tokens: maxNewTokens, do_sample: false, streamer, ...(processor ? { logits_processor: processor } : {}) })) as { tolist(): bigint[][] };
+    const output = (await model.generate({ ...inputs, max_new_tokens: maxNewTokens, do_sample: false, streamer, ...(processor ? { logits_processor: processor } : {}) })) as Tensor;
     const seconds = (performance.now() - started) / 1000;
-    const response = (output.tolist()[0] as bigint[]).slice(promptLength).map(Number);
+    const response = (output.tolist() as bigint[][])[0]!.slice(promptLength).map(Number);
     const ended = response.length > 0 && endIds.has(response[response.length - 1] as number);
     const ratio = (x: number | undefined): string => (x ?? 0).toFixed(2);
     process.stdout.write('\n');

@@ -1,35 +1,44 @@
 // Several neural models in one decoding loop: a product of experts with generateWithExperts.
-// The base model (stories260K, or a generated one) is combined with a second model that shares
-// its tokenizer: here a randomly initialised "amateur" the project generates, for contrastive
-// decoding; and with the paper's rules, for base x rules.
-//   npx tsx examples/node/experts.ts
-import { AutoModelForCausalLM, env } from '@huggingface/transformers';
-import { basename, dirname, join } from 'node:path';
-import { baseTimesRules, contrastiveDecoding, formatPrompt, generateWithExperts, hewitt2024ForModel } from '../../src/adapters/transformers/index';
-import { MODEL_CACHE_DIR, generateModel } from '../../tools/model-generator/index';
-import { loadModel, SHARED_MODEL } from './load-model';
+// The base model is combined with the paper's rules (base x rules), sampled with a seed, and,
+// given a second model that shares its tokenizer (--amateur, e.g. a smaller model of the same
+// family), used for contrastive decoding.
+//   npx tsx examples/node/experts.ts [--model <local folder or hub id>] [--amateur <local folder or hub id>]
+// (default model ../shared/models/stories260K; in this repository, `npx tsx tools/run-example.ts experts`
+// passes a randomly initialised amateur it generates with stories260K's tokenizer.)
+import { AutoModelForCausalLM, AutoTokenizer, env } from '@huggingface/transformers';
 import { existsSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { baseTimesRules, contrastiveDecoding, formatPrompt, generateWithExperts, hewitt2024ForModel } from 'rulelm/transformers';
 
-const { model, tokenizer, source, name } = await loadModel(undefined);
-console.log(`Base model: ${source}`);
-
-// An amateur with the base model's tokenizer and random weights (written once under .cache).
-const tokenizerDir = name === basename(SHARED_MODEL) && existsSync(SHARED_MODEL) ? SHARED_MODEL : join(env.localModelPath as string, name);
-const amateurDir = join(MODEL_CACHE_DIR, `amateur-for-${name}`);
-if (!existsSync(join(amateurDir, 'onnx', 'model.onnx'))) {
-  await generateModel({ outDir: amateurDir, tokenizer: join(tokenizerDir, 'tokenizer.json'), tokenizerConfig: join(tokenizerDir, 'tokenizer_config.json'), hidden: 32, layers: 2, heads: 4, kvHeads: 2, intermediate: 64, seed: 3 });
+// A local folder (loaded offline) or a Hugging Face hub id: the name to pass to from_pretrained.
+function modelName(source: string): string {
+  if (!existsSync(source)) {
+    if (!/^[.~/]/.test(source)) return source;
+    console.error(`No model folder at ${resolve(source)}: pass --model <local transformers.js model folder or hub id>.`);
+    process.exit(1);
+  }
+  env.allowRemoteModels = false;
+  env.localModelPath = `${dirname(resolve(source))}/`;
+  return basename(resolve(source));
 }
-env.localModelPath = `${dirname(amateurDir)}/`;
-const amateur = await AutoModelForCausalLM.from_pretrained(basename(amateurDir), { dtype: 'fp32' });
+
+const { values } = parseArgs({ options: { model: { type: 'string', default: '../shared/models/stories260K' }, amateur: { type: 'string' } } });
+const name = modelName(values.model);
+const tokenizer = await AutoTokenizer.from_pretrained(name);
+const model = await AutoModelForCausalLM.from_pretrained(name, { dtype: 'fp32' });
+console.log(`Base model: ${values.model}`);
 
 const prompt = 'Once upon a time, there was a';
-const runs = {
-  'base alone': { experts: [{ model, weight: 1 }] },
-  'contrastive decoding (base - 0.5 x amateur, alpha 0.1)': contrastiveDecoding({ expert: model, amateur, lambda: 0.5, alpha: 0.1 }),
-};
-for (const [label, recipe] of Object.entries(runs)) {
-  const { rows } = await generateWithExperts({ tokenizer, prompts: prompt, maxNewTokens: 60, ...recipe });
-  console.log(`--- ${label} (${rows[0]?.finishReason}):\n${prompt}${rows[0]?.text}\n`);
+const base = await generateWithExperts({ tokenizer, prompts: prompt, maxNewTokens: 60, experts: [{ model, weight: 1 }] });
+console.log(`--- base alone (${base.rows[0]?.finishReason}):\n${prompt}${base.rows[0]?.text}\n`);
+if (values.amateur === undefined) {
+  console.log('--- contrastive decoding: skipped (pass --amateur <a model with the same tokenizer>)\n');
+} else {
+  const amateur = await AutoModelForCausalLM.from_pretrained(modelName(values.amateur), { dtype: 'fp32' });
+  // score = log p(base) - 0.5 log p(amateur), among the tokens the base gives at least 0.1 x its top probability.
+  const { rows } = await generateWithExperts({ tokenizer, prompts: prompt, maxNewTokens: 60, ...contrastiveDecoding({ expert: model, amateur, lambda: 0.5, alpha: 0.1 }) });
+  console.log(`--- contrastive decoding (base - 0.5 x amateur, alpha 0.1) (${rows[0]?.finishReason}):\n${prompt}${rows[0]?.text}\n`);
 }
 
 const instruction = formatPrompt(tokenizer, 'Tell me a story about a frog.');

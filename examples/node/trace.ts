@@ -1,16 +1,31 @@
 // See why the model stopped: trace every processor's changes per step.
-//   npx tsx examples/node/trace.ts [--model folder-or-hub-id]
+//   npx tsx examples/node/trace.ts [--model <local folder or hub id>]   (default ../shared/models/stories260K)
+import type { TraceEvent } from 'rulelm/transformers';
+import { AutoModelForCausalLM, AutoTokenizer, env } from '@huggingface/transformers';
+import { existsSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { TraceEvent } from '../../src/adapters/transformers/index';
-import { formatPrompt, hewitt2024ForModel, logitsProcessor } from '../../src/adapters/transformers/index';
-import { loadModel } from './load-model';
+import { formatPrompt, hewitt2024ForModel, logitsProcessorList } from 'rulelm/transformers';
 
-const { values } = parseArgs({ options: { model: { type: 'string' } } });
-const { model, tokenizer, source } = await loadModel(values.model);
-console.log(`Model: ${source}`);
+// --model: a local folder (loaded offline) or a Hugging Face hub id.
+const { values } = parseArgs({ options: { model: { type: 'string', default: '../shared/models/stories260K' } } });
+const local = existsSync(values.model);
+if (!local && /^[.~/]/.test(values.model)) {
+  console.error(`No model folder at ${resolve(values.model)}: pass --model <local transformers.js model folder or hub id>.`);
+  process.exit(1);
+}
+if (local) {
+  env.allowRemoteModels = false;
+  env.localModelPath = `${dirname(resolve(values.model))}/`;
+}
+const name = local ? basename(resolve(values.model)) : values.model;
+const tokenizer = await AutoTokenizer.from_pretrained(name);
+const model = await AutoModelForCausalLM.from_pretrained(name, { dtype: 'fp32' });
+console.log(`Model: ${values.model}`);
 
+// The trace reports, per generation, batch row and step, what each member of the chain changed.
 const events: TraceEvent[] = [];
-const processor = logitsProcessor(hewitt2024ForModel(model, tokenizer), { model, trace: (event) => events.push(event) });
+const processor = logitsProcessorList(hewitt2024ForModel(model, tokenizer), { model, tokenizer, trace: (event) => events.push(event) });
 const { text } = formatPrompt(tokenizer, 'Tell me about the moon.');
 await model.generate({ ...tokenizer(text), max_new_tokens: 200, do_sample: false, logits_processor: processor });
 

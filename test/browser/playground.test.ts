@@ -97,7 +97,7 @@ describe.skipIf(!HAS_CHROMIUM)('browser playground (headless Chromium)', () => {
     expect(existsSync(join(outDir, 'ort/ort-wasm-simd-threaded.asyncify.wasm'))).toBe(true);
   });
 
-  it("the package's ESM build (tsup, as published) bundles for the browser and its core runs in the page", async () => {
+  it("the package's ESM build (tsup, as published) bundles for the browser (core, transformers, eval) and its core runs in the page", async () => {
     const esm = join(outDir, 'package-esm');
     // The project's tsup options for the library (the config may hold other builds too, e.g. a CLI).
     const library = ([] as TsupOptions[]).concat(tsupConfig as TsupOptions | TsupOptions[]).find((o) => JSON.stringify(o.entry ?? '').includes('src/index.ts'));
@@ -105,7 +105,7 @@ describe.skipIf(!HAS_CHROMIUM)('browser playground (headless Chromium)', () => {
     await tsup({ ...library, config: false, format: ['esm'], dts: false, sourcemap: false, clean: true, outDir: esm, silent: true });
     // esbuild's browser platform fails on any Node built-in module (node:fs, path, ...).
     const bundled = await bundle({
-      entryPoints: { core: join(esm, 'index.js'), transformers: join(esm, 'transformers.js') },
+      entryPoints: { core: join(esm, 'index.js'), transformers: join(esm, 'transformers.js'), eval: join(esm, 'eval.js') },
       bundle: true,
       format: 'esm',
       platform: 'browser',
@@ -120,12 +120,12 @@ describe.skipIf(!HAS_CHROMIUM)('browser playground (headless Chromium)', () => {
     const url = new URL(`/rulelm-package/${basename(core)}`, page.url()).href;
     // A string, so that the test runner's transform of import() does not reach the page.
     const row = await page.evaluate(`import(${JSON.stringify(url)}).then((m) => {
-      const rules = m.chain(m.tokenBias({ biases: [{ token: 3, bias: -5 }] }), m.repetitionPenalty({ mode: 'presence', penalty: 1.5 }));
+      const rules = new m.Chain(new m.TokenBias({ biases: [{ token: 3, bias: -5 }] }), new m.RepetitionPenalty({ mode: 'presence', penalty: 1.5 }));
       const sequence = m.startSequence(rules, { prompt: [1, 2], vocabSize: 8 });
       sequence.push(4);
-      return Array.from(sequence.process(new Float32Array(8)));
+      return { row: Array.from(sequence.process(new Float32Array(8))), classes: rules instanceof m.Processor && rules.processors[0] instanceof m.TokenBias };
     })`);
-    expect(row).toEqual([0, 0, 0, -5, -1.5, 0, 0, 0]);
+    expect(row).toEqual({ row: [0, 0, 0, -5, -1.5, 0, 0, 0], classes: true });
   });
 
   it('a strong EOS ramp ends the response early, and the trace shows its linear ramp', async () => {

@@ -66,6 +66,13 @@ function tokenAt(ids: readonly bigint[], i: number, b: number, width: number): n
   return id;
 }
 
+// Runs one row with the trace. A separate function, so that `_call`'s loop creates no closure
+// (and allocates nothing) per row and step when there is no trace.
+function traceRow(sequence: Sequence, scores: Float32Array, trace: (event: TraceEvent) => void, generation: number, batchIndex: number): void {
+  const step = sequence.history.responseLength;
+  sequence.trace(scores, (member) => trace({ generation, batchIndex, step, ...member }));
+}
+
 // The end-of-sequence ids every ramp in a processor raises, to check them against the model.
 function rampIds(processor: Processor): readonly number[] {
   if (processor instanceof EndOfSequenceRamp) return processor.eosTokenIds;
@@ -205,11 +212,7 @@ export class RuleLMLogitsProcessor extends LogitsProcessor {
       // One row needs no view; a batch row does (a small object per row and step).
       const scores = batch === 1 ? data : data.subarray(b * width, (b + 1) * width);
       if (trace === undefined) sequence.process(scores);
-      else {
-        const number = generation.number;
-        const step = history.responseLength;
-        sequence.trace(scores, (member) => trace({ generation: number, batchIndex: b, step, ...member }));
-      }
+      else traceRow(sequence, scores, trace, generation.number, b);
     }
     return logits;
   }

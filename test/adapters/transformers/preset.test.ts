@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { hewitt2024 } from '../../../src/index';
-import { formatPrompt, hewitt2024ForModel, logitsProcessor } from '../../../src/adapters/transformers/index';
+import { formatPrompt, hewitt2024ForModel, logitsProcessorList } from '../../../src/adapters/transformers/index';
 import { generateTokens, HAS_SHARED_MODEL, loadShared, loadTiny } from '../../helpers/models';
 
 const INSTRUCTIONS = ['Tell me a story about a dog.', 'What should I eat for breakfast?', 'Write a poem about the sea.', 'Give me three tips for sleeping well.'];
@@ -25,7 +25,7 @@ describe('hewitt2024ForModel', () => {
   it.skipIf(!HAS_SHARED_MODEL)('changes stories260K\'s answers in the paper\'s direction: they end by themselves, shorter, with fewer repeats', async () => {
     const loaded = await loadShared();
     const { model, tokenizer } = loaded;
-    const processor = logitsProcessor(hewitt2024ForModel(model, tokenizer), { model });
+    const processor = logitsProcessorList(hewitt2024ForModel(model, tokenizer), { model });
     const stops = [1, 2];
     let baseLength = 0;
     let ruledLength = 0;
@@ -52,7 +52,7 @@ describe('hewitt2024ForModel', () => {
     const { model, tokenizer } = loaded;
     const rules = hewitt2024(tokenizer, { eosTokenIds: [2, 1], rules: 'eos-uniform-diversity-start' });
     const { text } = formatPrompt(tokenizer, 'Tell me a story.');
-    const viaAdapter = (await generateTokens(loaded, text, { max_new_tokens: 30, logits_processor: logitsProcessor(rules, { model }) }))[0]!;
+    const viaAdapter = (await generateTokens(loaded, text, { max_new_tokens: 30, logits_processor: logitsProcessorList(rules, { model }) }))[0]!;
     // By hand: full forward passes, the preset applied to the last row, greedy.
     const { startSequence } = await import('../../../src/index');
     const prompt = tokenizer.encode(text);

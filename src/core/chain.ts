@@ -31,7 +31,7 @@ export interface ChainSpec {
  */
 export class Chain extends Processor<unknown[]> {
   /** The kind. */
-  readonly kind: 'chain' = 'chain';
+  readonly kind = 'chain' as const;
   /** `true` when every member is additive. */
   override readonly additive: boolean;
   /** The processors, in the order they run (nested chains flattened). */

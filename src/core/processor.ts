@@ -21,7 +21,7 @@ const PROCESSOR = Symbol.for('rulelm.processor');
  * of any runtime, and the adapter `RuleLMLogitsProcessor` (a real transformers.js
  * `LogitsProcessor`) runs them in `generate()`.
  *
- * @typeParam TState The per-sequence state.
+ * @template TState The per-sequence state.
  * @example
  * ```ts
  * import type { ReadonlyTokenHistory } from 'rulelm';

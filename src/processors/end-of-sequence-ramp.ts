@@ -71,7 +71,7 @@ const KNOWN = ['eosTokenIds', 'shape', 'maxBias', 'rampLength', 'afterRamp', 'st
  */
 export class EndOfSequenceRamp extends Processor<EndOfSequenceRampState> {
   /** The kind. */
-  readonly kind: 'end-of-sequence-ramp' = 'end-of-sequence-ramp';
+  readonly kind = 'end-of-sequence-ramp' as const;
   /** `true` for the linear shape. */
   override readonly additive: boolean;
   /** The ids whose score rises. */

@@ -67,7 +67,7 @@ interface Compiled {
  */
 export class PositionBias extends Processor<PositionBiasState> {
   /** The kind. */
-  readonly kind: 'position-bias' = 'position-bias';
+  readonly kind = 'position-bias' as const;
   /** Always `true`. */
   override readonly additive: boolean = true;
   /** The positions that carry biases, increasing. */

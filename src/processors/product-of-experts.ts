@@ -120,7 +120,7 @@ function logSumExpSkippingNaN(row: Float32Array): number {
  */
 export class ProductOfExperts extends Processor<ProductOfExpertsState> {
   /** The kind. */
-  readonly kind: 'product-of-experts' = 'product-of-experts';
+  readonly kind = 'product-of-experts' as const;
   /** `true` in the fast path (`output: "logits"`, `baseWeight` 1). */
   override readonly additive: boolean;
   /** The base weight. */

@@ -104,7 +104,7 @@ function clear(state: RepetitionPenaltyState): void {
  */
 export class RepetitionPenalty extends Processor<RepetitionPenaltyState> {
   /** The kind. */
-  readonly kind: 'repetition-penalty' = 'repetition-penalty';
+  readonly kind = 'repetition-penalty' as const;
   /** `true` for the additive modes. */
   override readonly additive: boolean;
   /** The mode. */

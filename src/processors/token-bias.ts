@@ -67,7 +67,7 @@ const KNOWN = ['biases', 'tokenizer', 'unresolved'];
  */
 export class TokenBias extends Processor<null> {
   /** The kind. */
-  readonly kind: 'token-bias' = 'token-bias';
+  readonly kind = 'token-bias' as const;
   /** Always `true`. */
   override readonly additive: boolean = true;
   /** What every entry resolved to: one row per token or sequence. */

@@ -47,7 +47,7 @@ export interface SpecContext {
  * How one kind of processor is read from JSON: its schema (checked by the compiler against its
  * spec type) and its construction from a checked spec. Each processor file defines its own.
  *
- * @typeParam S The kind's spec type.
+ * @template S The kind's spec type.
  */
 export interface SpecDefinition<S extends { readonly kind: string }> {
   /** The kind it reads. */

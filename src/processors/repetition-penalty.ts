@@ -80,6 +80,27 @@ function remove(state: RepetitionPenaltyState, id: number): void {
   }
 }
 
+// The hot loops are small top-level functions over typed arrays, one per mode, which V8
+// optimizes separately (one shared loop over all modes measured 3x slower in the benchmark).
+function subtract(row: Float32Array, seen: Int32Array, size: number, amount: number): void {
+  for (let i = 0; i < size; i++) row[seen[i] as number]! -= amount;
+}
+
+function subtractCounts(row: Float32Array, seen: Int32Array, size: number, counts: Int32Array, amount: number): void {
+  for (let i = 0; i < size; i++) {
+    const id = seen[i] as number;
+    row[id]! -= amount * (counts[id] as number);
+  }
+}
+
+function scale(row: Float32Array, seen: Int32Array, size: number, penalty: number): void {
+  for (let i = 0; i < size; i++) {
+    const id = seen[i] as number;
+    const score = row[id] as number;
+    row[id] = score < 0 ? score * penalty : score / penalty;
+  }
+}
+
 function clear(state: RepetitionPenaltyState): void {
   for (let i = 0; i < state.size; i++) state.counts[state.seen[i] as number] = 0;
   state.size = 0;
@@ -207,24 +228,9 @@ export class RepetitionPenalty extends Processor<RepetitionPenaltyState> {
    * @param weight Scale of the additive modes.
    */
   process(row: Float32Array, state: RepetitionPenaltyState, _history: ReadonlyTokenHistory, weight: number): void {
-    const { seen, size, counts } = state;
-    const penalty = this.penalty;
-    if (this.mode === 'presence') {
-      const amount = weight * penalty;
-      for (let i = 0; i < size; i++) row[seen[i] as number]! -= amount;
-    } else if (this.mode === 'frequency') {
-      const amount = weight * penalty;
-      for (let i = 0; i < size; i++) {
-        const id = seen[i] as number;
-        row[id]! -= amount * (counts[id] as number);
-      }
-    } else {
-      for (let i = 0; i < size; i++) {
-        const id = seen[i] as number;
-        const score = row[id] as number;
-        row[id] = score < 0 ? score * penalty : score / penalty;
-      }
-    }
+    if (this.mode === 'presence') subtract(row, state.seen, state.size, weight * this.penalty);
+    else if (this.mode === 'frequency') subtractCounts(row, state.seen, state.size, state.counts, weight * this.penalty);
+    else scale(row, state.seen, state.size, this.penalty);
   }
 
   /**

@@ -35,6 +35,6 @@ export { hewitt2024 } from './presets/hewitt2024';
 export { HEWITT2024, startScore } from './presets/hewitt2024-constants';
 export type { Decoding, DecodingOptions, RandomSource } from './decoding/sampling';
 export { argmax, decodingOptions, pickToken, seededRandom } from './decoding/sampling';
-export type { AnchorSpec, ProcessorSpec, RuleSpec, SpecContext, SpecDefinition } from './serialization/types';
+export type { AnchorSpec, ProcessorSpec, RuleSpec } from './serialization/types';
 export type { ParseSpecOptions } from './serialization/parse';
 export { parseSpec, toSpec } from './serialization/parse';

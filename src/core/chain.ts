@@ -115,7 +115,7 @@ export class Chain extends Processor<unknown[]> {
     return { kind: 'chain', processors: this.processors.map((p, i) => specOf(p, `processors[${i}]`)) };
   }
 
-  /** How a chain is read from JSON. */
+  /** How a chain is read from JSON. @internal */
   static readonly spec: SpecDefinition<ChainSpec> = {
     kind: 'chain',
     schema: (processor) => v.strictObject({ kind: v.literal('chain'), processors: v.pipe(v.array(processor), v.maxLength(1024)) }),

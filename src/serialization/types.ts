@@ -29,7 +29,11 @@ export interface RuleSpec {
   readonly processor: ProcessorSpec;
 }
 
-/** What building a processor from its spec may use. */
+/**
+ * What building a processor from its spec may use.
+ *
+ * @internal
+ */
 export interface SpecContext {
   /** The tokenizer given to `parseSpec`, for specs that hold text. */
   readonly tokenizer: Vocabulary | TokenizerLike | undefined;
@@ -48,6 +52,7 @@ export interface SpecContext {
  * spec type) and its construction from a checked spec. Each processor file defines its own.
  *
  * @template S The kind's spec type.
+ * @internal
  */
 export interface SpecDefinition<S extends { readonly kind: string }> {
   /** The kind it reads. */

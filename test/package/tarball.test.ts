@@ -70,6 +70,21 @@ console.log(JSON.stringify(out));`;
     expect(JSON.parse(node('cjs.cjs'))).toEqual(expected);
   });
 
+  it('shares one copy of each class between rulelm and rulelm/transformers, in CommonJS and ESM', () => {
+    const probe = (load: (name: string) => string): string => `${load('rulelm')}
+${load('rulelm/transformers')}
+const vocabulary = core.createVocabulary({ pieces: ['<unk>', '<s>', '</s>', 'a'], eosTokenIds: 2 });
+let error;
+try { adapter.logitsProcessorList({}); } catch (e) { error = e; }
+const inner = new core.Chain(new core.TokenBias({ biases: [{ token: 3, bias: 1 }] }));
+const list = adapter.logitsProcessorList(new core.Chain(inner, new core.TokenBias({ biases: [{ token: 1, bias: 1 }] })));
+console.log(JSON.stringify([error instanceof core.RuleLMError, list.processors[0].processor instanceof core.Chain, list.processors[0].processor.processors.length, vocabulary.size]));`;
+    writeFileSync(join(DIR, 'shared.cjs'), probe((name) => `const ${name === 'rulelm' ? 'core' : 'adapter'} = require('${name}');`));
+    writeFileSync(join(DIR, 'shared.mjs'), probe((name) => `import * as ${name === 'rulelm' ? 'core' : 'adapter'} from '${name}';`));
+    expect(JSON.parse(node('shared.cjs'))).toEqual([true, true, 2, 4]);
+    expect(JSON.parse(node('shared.mjs'))).toEqual([true, true, 2, 4]);
+  });
+
   it('gives the same RuleLMLogitsProcessor class to ESM and CommonJS users of rulelm/transformers', () => {
     writeFileSync(join(DIR, 'adapter.mjs'), `import { RuleLMLogitsProcessor, logitsProcessorList } from 'rulelm/transformers';
 import { LogitsProcessor } from '@huggingface/transformers';
@@ -115,6 +130,23 @@ export { other };
       skipLibCheck: true,
     });
     const problems = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+    expect(problems).toEqual([]);
+  });
+
+  it('publishes types that need nothing the user does not have (checked with skipLibCheck off)', () => {
+    const file = join(DIR, 'types-only.ts');
+    writeFileSync(file, `import { EndOfSequenceRamp, parseSpec, toSpec } from 'rulelm';\nimport { evaluateIfeval } from 'rulelm/eval';\nexport const spec = toSpec(new EndOfSequenceRamp({ eosTokenIds: [2] }));\nexport const back = parseSpec(spec);\nexport { evaluateIfeval };\n`);
+    const program = ts.createProgram([file], {
+      strict: true,
+      noEmit: true,
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.ESNext,
+      moduleResolution: ts.ModuleResolutionKind.Bundler,
+      lib: ['lib.es2022.d.ts'],
+      types: [],
+      skipLibCheck: false,
+    });
+    const problems = ts.getPreEmitDiagnostics(program).map((d) => `${d.file?.fileName ?? ''}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
     expect(problems).toEqual([]);
   });
 

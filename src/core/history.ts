@@ -1,5 +1,5 @@
 import { RuleLMError } from './errors';
-import { assertNonNegativeInteger, assertPositiveInteger, fail } from './validate';
+import { assertNonNegativeInteger, assertPositiveInteger, describe, fail } from './validate';
 
 /**
  * What a processor may read of one sequence: its tokens so far and where the prompt ends.
@@ -72,7 +72,7 @@ export class TokenHistory implements ReadonlyTokenHistory {
   push(token: number, argument = 'token'): void {
     if (!Number.isInteger(token) || token < 0 || token >= this.vocabSize) {
       throw new RuleLMError(
-        `\`${argument}\` must be a token id from 0 to ${this.vocabSize - 1}, but is ${String(token)}`,
+        `\`${argument}\` must be a token id from 0 to ${this.vocabSize - 1}, but is ${describe(token)}`,
         { argument },
       );
     }

@@ -53,6 +53,8 @@ describe('TokenHistory', () => {
     expectRuleLMError(() => history.push(10), '`token` must be a token id from 0 to 9, but is 10', 'token');
     expectRuleLMError(() => history.push(-1), '`token` must be a token id from 0 to 9, but is -1', 'token');
     expectRuleLMError(() => history.push(1.5), '`token` must be a token id from 0 to 9, but is 1.5', 'token');
+    expectRuleLMError(() => history.push('1' as unknown as number), '`token` must be a token id from 0 to 9, but is "1"', 'token');
+    expectRuleLMError(() => history.push([] as unknown as number), '`token` must be a token id from 0 to 9, but is []', 'token');
     expectRuleLMError(() => history.push(Number.NaN), '`token` must be a token id from 0 to 9, but is NaN', 'token');
     expectRuleLMError(() => history.push(10, 'next'), '`next` must be a token id from 0 to 9, but is 10', 'next');
     expect(history.length).toBe(1);

@@ -71,6 +71,9 @@ function required(option: string, value: string | undefined): string {
   return value;
 }
 
+/** The largest `--seed`: the sampler takes its seed modulo 2^32. */
+const MAX_SEED = 0xffffffff;
+
 const onlySampled = (settings: EvalSettings, value: number): number | null => (settings.sample ? value : null);
 
 // Every option, in the order of the help (and of reading: an option may use the ones above it).
@@ -127,10 +130,15 @@ const OPTIONS: { readonly [K in keyof EvalSettings]-?: Option<EvalSettings[K]> }
   },
   seed: {
     value: '<N>',
-    help: 'sampler seed (needs --sample); instruction i uses seed + i (default: 0)',
+    help: 'sampler seed, 0 to 4294967295 (needs --sample); instruction i uses seed + i\n(default: 0)',
     read: (text, { flag, earlier }) => {
       if (text !== undefined && earlier.sample !== true) throw new RuleLMError(`\`${flag}\` needs \`--sample\` (greedy decoding uses no seed)`, { argument: flag });
-      return integer(flag, text ?? '0', 0);
+      // Instruction i uses seed + i, which must stay a safe integer: seeds are 32-bit anyway.
+      const seed = text === undefined ? 0 : Number(text);
+      if (text !== undefined && (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(seed) || seed > MAX_SEED)) {
+        throw new RuleLMError(`\`${flag}\` must be an integer from 0 to ${MAX_SEED} (the sampler's seeds are 32-bit), but is ${shown(text)}`, { argument: flag });
+      }
+      return seed;
     },
     resume: (settings) => onlySampled(settings, settings.seed),
   },

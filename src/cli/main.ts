@@ -80,9 +80,16 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
     let ms = 0;
     const result = await runEval(settings, {
       ...(signal === undefined ? {} : { signal }),
-      onStart({ total, done, model, ignoredLines }) {
+      onStart({ total, done, model, ignoredLines, rejected, rejectedFile }) {
         io.stderr.write(`rulelm eval: ${model.source}, ${model.template} template, ${total} responses (${settings.configs.length} configurations), ${done} already done\n`);
-        if (ignoredLines > 0) io.stderr.write(`rulelm eval: ignored ${ignoredLines} unreadable line(s) of the progress file; those responses are generated again\n`);
+        const dropped = [
+          ignoredLines > 0 ? `${ignoredLines} unreadable line(s)` : '',
+          rejected.malformed > 0 ? `${rejected.malformed} record(s) with a field of the wrong type` : '',
+          rejected.otherRun > 0 ? `${rejected.otherRun} record(s) written by a run with other settings (e.g. another model)` : '',
+        ].filter((d) => d.length > 0);
+        if (dropped.length > 0) {
+          io.stderr.write(`rulelm eval: ignored ${dropped.join(', ')} of the progress file (moved to ${relative(process.cwd(), rejectedFile) || rejectedFile}); those responses are generated again\n`);
+        }
         if (!settings.quiet && io.stderr.isTTY === true && done < total) {
           bar = new cliProgress.SingleBar(
             { stream: io.stderr, format: ' {bar} {percentage}% | {value}/{total} | {config} | {speed} tok/s | ETA {eta_formatted}', hideCursor: true, etaBuffer: 50 },
@@ -101,7 +108,8 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
     bar = undefined;
     const where = (file: string): string => relative(process.cwd(), file) || file;
     io.stdout.write(`${summaryTable(result)}\n\n`);
-    io.stdout.write(`generated ${result.generated} response(s)${result.report.complete ? '' : `; incomplete: ${result.report.records.length} of ${result.report.expected}, run again to resume`}\n`);
+    const skipped = result.skipped > 0 ? `, skipped ${result.skipped} (the prompt does not fit the context window)` : '';
+    io.stdout.write(`generated ${result.generated} response(s)${skipped}${result.report.complete ? '' : `; incomplete: ${result.report.records.length} of ${result.report.expected}, run again to resume`}\n`);
     io.stdout.write(`results: ${where(result.files.results)}\nreport:  ${where(result.files.html)}\nprogress: ${where(result.files.progress)}\n`);
     return signal?.aborted === true && !result.report.complete ? 130 : 0;
   } catch (error) {

@@ -4,10 +4,11 @@
 // it was generating.
 
 import type { EvalRecord } from '../eval/results';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { RuleLMError } from '../core/errors';
 import { optionFlag } from './args';
+import { fingerprint } from './data';
 
 /**
  * The settings that decide the responses, by setting name (`maxNewTokens`), as the header of the
@@ -23,6 +24,14 @@ export interface Progress {
   readonly done: ReadonlyMap<string, EvalRecord>;
   /** Lines that could not be read (e.g. cut by a crash) and were ignored. */
   readonly ignoredLines: number;
+  /**
+   * Records that were dropped, to be generated again: readable lines that are not a whole record
+   * (a field of the wrong type) or that another run wrote (other settings, e.g. copied from
+   * another model's progress file). They are moved to {@link Progress.rejectedFile}, not lost.
+   */
+  readonly rejected: { readonly malformed: number; readonly otherRun: number };
+  /** Where dropped lines (unreadable, malformed, from another run) are kept: `progress.rejected.jsonl`. */
+  readonly rejectedFile: string;
   /**
    * Appends a finished record (one line, written at once).
    *
@@ -42,44 +51,120 @@ export function progressKey(config: string, id: string): string {
   return `${config}\u0000${id}`;
 }
 
+const FINISH: readonly string[] = ['eos', 'limit', 'context'];
+const isCount = (x: unknown): boolean => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
+const isOptionalString = (x: unknown): boolean => x === undefined || typeof x === 'string';
+
 /**
- * Opens (or creates) a progress file and reads what is done.
+ * Tells whether a parsed progress line is a whole record: every field of its type (a record
+ * with a wrong field would crash the report on every later run).
+ *
+ * @param value A parsed line.
+ * @returns `true` for a record.
+ */
+export function isEvalRecord(value: unknown): value is EvalRecord & { readonly run?: string } {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const r = value as Record<string, unknown>;
+  return (
+    typeof r.config === 'string' &&
+    typeof r.id === 'string' &&
+    Array.isArray(r.tokens) &&
+    r.tokens.every(isCount) &&
+    typeof r.finish === 'string' &&
+    FINISH.includes(r.finish) &&
+    typeof r.text === 'string' &&
+    isOptionalString(r.raw) &&
+    isCount(r.promptTokens) &&
+    typeof r.ms === 'number' &&
+    Number.isFinite(r.ms) &&
+    r.ms >= 0 &&
+    isOptionalString(r.skipped) &&
+    isOptionalString(r.hash) &&
+    isOptionalString(r.run)
+  );
+}
+
+/**
+ * Creates a folder and its missing parents, one level at a time. (`mkdirSync` with `recursive`
+ * loops forever where a parent exists but refuses new entries with ENOENT, as `/proc/self` does.)
+ *
+ * @param folder The folder.
+ * @throws {Error} The file system's error for the first level that cannot be made.
+ */
+export function makeFolder(folder: string): void {
+  const missing: string[] = [];
+  let at = resolve(folder);
+  while (!existsSync(at)) {
+    missing.push(at);
+    const parent = dirname(at);
+    if (parent === at) break;
+    at = parent;
+  }
+  for (const level of missing.reverse()) mkdirSync(level);
+  if (!statSync(folder).isDirectory()) throw Object.assign(new Error(`${folder} is not a folder`), { code: 'ENOTDIR' });
+}
+
+const outError = (what: string, error: unknown): RuleLMError =>
+  new RuleLMError(`\`--out\` ${what} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, { argument: '--out', cause: error });
+
+/**
+ * Opens (or creates) a progress file and reads what is done. Lines that cannot be used (cut by a
+ * crash, a field of the wrong type, written by another run) are moved to
+ * `progress.rejected.jsonl`, counted, and their responses generated again.
  *
  * @param file The file.
  * @param settings The run's settings; an existing file must have been made with the same.
  * @param fresh Discard an existing file.
  * @returns The progress.
- * @throws {RuleLMError} When an existing file with records was made with other settings (naming
- * the option that differs), or is not a progress file.
+ * @throws {RuleLMError} Naming `--out` when the folder cannot be made or the file cannot be read
+ * or written (a folder in its place, no permission), or is not a progress file; naming the option
+ * that differs when an existing file with records was made with other settings.
  */
 export function openProgress(file: string, settings: ProgressSettings, fresh = false): Progress {
   try {
-    mkdirSync(dirname(file), { recursive: true });
+    makeFolder(dirname(file));
   } catch (error) {
-    throw new RuleLMError(`\`--out\` ${dirname(file)} cannot be used as the output folder (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, { argument: '--out', cause: error });
+    throw outError(`${dirname(file)} cannot be used as the output folder`, error);
+  }
+  try {
+    return open(file, settings, fresh);
+  } catch (error) {
+    if (RuleLMError.isInstance(error)) throw error;
+    throw outError(`${file} cannot be used as the progress file`, error);
+  }
+}
+
+function open(file: string, settings: ProgressSettings, fresh: boolean): Progress {
+  const rejectedFile = join(dirname(file), 'progress.rejected.jsonl');
+  if (existsSync(file) && !statSync(file).isFile()) {
+    throw new RuleLMError(`\`--out\`: ${file} is not a file (a folder is in its place); move it away or choose another \`--out\``, { argument: '--out' });
   }
   if (fresh) rmSync(file, { force: true });
+  // Records carry a fingerprint of the settings, so one copied from another run is recognized.
+  const run = fingerprint(JSON.stringify(settings));
+  const header = `${JSON.stringify({ rulelm: 'eval-progress', version: 1, settings })}\n`;
   const done = new Map<string, EvalRecord>();
   let ignoredLines = 0;
+  const rejected = { malformed: 0, otherRun: 0 };
   if (existsSync(file)) {
     const text = readFileSync(file, 'utf8');
     // A line cut by a crash must not swallow the next record.
     if (text.length > 0 && !text.endsWith('\n')) appendFileSync(file, '\n');
     const lines = text.split('\n').filter((l) => l.trim().length > 0);
-    let header: { rulelm?: unknown; settings?: Record<string, unknown> } | undefined;
+    let head: { rulelm?: unknown; settings?: Record<string, unknown> } | undefined;
     try {
-      header = JSON.parse(lines[0] ?? '') as typeof header;
+      head = JSON.parse(lines[0] ?? '') as typeof head;
     } catch {
-      header = undefined;
+      head = undefined;
     }
-    if (header?.rulelm !== 'eval-progress' || typeof header.settings !== 'object' || header.settings === null) {
+    if (head?.rulelm !== 'eval-progress' || typeof head.settings !== 'object' || head.settings === null) {
       throw new RuleLMError(`\`--out\`: ${file} is not a rulelm progress file; choose another \`--out\` or pass \`--fresh\` to replace it`, { argument: '--out' });
     }
     // A file without records (e.g. the model failed to load) holds nothing to protect.
     const empty = lines.length === 1;
-    if (empty) writeFileSync(file, `${JSON.stringify({ rulelm: 'eval-progress', version: 1, settings })}\n`);
+    if (empty) writeFileSync(file, header);
     for (const [key, now] of empty ? [] : Object.entries(settings)) {
-      const before = header.settings[key] ?? null;
+      const before = head.settings[key] ?? null;
       if (before !== now) {
         const option = optionFlag(key);
         throw new RuleLMError(
@@ -88,31 +173,46 @@ export function openProgress(file: string, settings: ProgressSettings, fresh = f
         );
       }
     }
+    const dropped: string[] = [];
     for (const line of lines.slice(1)) {
+      let value: unknown;
       try {
-        const record = JSON.parse(line) as EvalRecord;
-        if (typeof record.config !== 'string' || typeof record.id !== 'string' || !Array.isArray(record.tokens)) throw new Error('not a record');
-        done.set(progressKey(record.config, record.id), record);
+        value = JSON.parse(line);
       } catch {
         ignoredLines++;
+        dropped.push(line);
+        continue;
+      }
+      if (!isEvalRecord(value)) {
+        rejected.malformed++;
+        dropped.push(line);
+      } else if (value.run !== undefined && value.run !== run) {
+        rejected.otherRun++;
+        dropped.push(line);
+      } else {
+        const { run: _run, ...record } = value;
+        done.set(progressKey(record.config, record.id), record);
       }
     }
-    // Drop the unreadable lines (a write cut by a crash) so they are reported once, not on every run.
-    if (ignoredLines > 0) {
-      const kept = [lines[0] as string, ...[...done.values()].map((record) => JSON.stringify(record))];
+    // Move the dropped lines aside so they are reported once, not on every run, and not lost.
+    if (dropped.length > 0) {
+      appendFileSync(rejectedFile, `${dropped.join('\n')}\n`);
+      const kept = [lines[0] as string, ...[...done.values()].map((record) => JSON.stringify({ ...record, run }))];
       const temp = `${file}.tmp-${process.pid}`;
       writeFileSync(temp, `${kept.join('\n')}\n`);
       renameSync(temp, file);
     }
   } else {
-    writeFileSync(file, `${JSON.stringify({ rulelm: 'eval-progress', version: 1, settings })}\n`);
+    writeFileSync(file, header);
   }
   return {
     file,
     done,
     ignoredLines,
+    rejected,
+    rejectedFile,
     append(record) {
-      appendFileSync(file, `${JSON.stringify(record)}\n`);
+      appendFileSync(file, `${JSON.stringify({ ...record, run })}\n`);
       done.set(progressKey(record.config, record.id), record);
     },
   };

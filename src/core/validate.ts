@@ -170,3 +170,32 @@ export function assertIdsInVocabulary(argument: string, ids: ArrayLike<number>, 
     }
   }
 }
+
+/**
+ * Clamps a number to the finite float64 range (±`Number.MAX_VALUE`), leaving `NaN` as it is.
+ * Processors add `saturate(weight * bias)` to a score: the product of two accepted finite numbers
+ * can overflow, and an infinite addend would turn an infinite score into `NaN`
+ * (`-Infinity + Infinity`). A finite addend never does: a masked score stays `-Infinity`, a
+ * `+Infinity` stays `+Infinity`, and a finite one saturates to `±Infinity` in the `Float32Array`
+ * row at worst.
+ *
+ * @param x A number.
+ * @returns `x`, or ±`Number.MAX_VALUE` when `x` is infinite.
+ */
+export function saturate(x: number): number {
+  return x > Number.MAX_VALUE ? Number.MAX_VALUE : x < -Number.MAX_VALUE ? -Number.MAX_VALUE : x;
+}
+
+/**
+ * Checks that a list is no longer than a spec holds, so every processor that can be built also
+ * loads back from its spec.
+ *
+ * @param argument The argument's name.
+ * @param count The list's length.
+ * @param max The most a spec holds.
+ * @param what What the list holds ("experts").
+ * @throws {RuleLMError} When `count` is above `max`.
+ */
+export function assertSpecLength(argument: string, count: number, max: number, what: string): void {
+  if (count > max) throw new RuleLMError(`\`${argument}\` has ${count} ${what}; at most ${max} are supported (what a spec holds)`, { argument });
+}

@@ -1,3 +1,4 @@
+import { RuleLMError } from '../core/errors';
 import { assertNonNegativeInteger, assertOptions, assertPositive, fail } from '../core/validate';
 
 /** A source of uniform random numbers in [0, 1). */
@@ -32,7 +33,10 @@ export function seededRandom(seed: number): RandomSource {
 export interface DecodingOptions {
   /** Sample instead of taking the argmax. Default `false`. */
   readonly sample?: boolean;
-  /** Sampling: divide scores by this (above 0). Default 1. */
+  /**
+   * Sampling: divide scores by this (above 0; any finite value: as it goes to 0 the draw becomes
+   * greedy). Default 1.
+   */
   readonly temperature?: number;
   /** Sampling: keep only the `topK` best tokens (0 keeps all). Default 0. */
   readonly topK?: number;
@@ -53,7 +57,8 @@ export interface Decoding {
  *
  * @param options The options.
  * @returns The options with defaults.
- * @throws {RuleLMError} On a bad or unknown option.
+ * @throws {RuleLMError} On a bad or unknown option, or `temperature`, `topK` or `topP` without
+ * `sample: true` (greedy decoding would ignore them).
  */
 export function decodingOptions(options: DecodingOptions = {}): Decoding {
   assertOptions('decoding', options, ['sample', 'temperature', 'topK', 'topP']);
@@ -62,6 +67,10 @@ export function decodingOptions(options: DecodingOptions = {}): Decoding {
   assertPositive('temperature', temperature);
   assertNonNegativeInteger('topK', topK);
   if (typeof topP !== 'number' || !(topP > 0 && topP <= 1)) fail('topP', 'a number in (0, 1]', topP);
+  if (!sample) {
+    const given = (['temperature', 'topK', 'topP'] as const).find((key) => options[key] !== undefined);
+    if (given !== undefined) throw new RuleLMError(`\`${given}\` needs \`sample: true\` (decoding is greedy otherwise)`, { argument: given });
+  }
   return { sample, temperature, topK, topP };
 }
 
@@ -109,8 +118,11 @@ export function pickToken(row: Float32Array, decoding: Decoding, random: RandomS
     return candidates[Math.min(forced - 1, Math.floor(random() * forced))] as number;
   }
   const kept = topK > 0 ? candidates.slice(0, topK) : candidates;
-  const max = (row[kept[0] as number] as number) / temperature;
-  const weights = kept.map((id) => Math.exp((row[id] as number) / temperature - max));
+  // exp((score - best) / temperature): the difference is at most 0 and finite, so no temperature
+  // overflows it (row / temperature would be Infinity - Infinity = NaN for a tiny one); as the
+  // temperature goes to 0, every weight but the best's goes to 0 (greedy is the limit).
+  const best = row[kept[0] as number] as number;
+  const weights = kept.map((id) => Math.exp(((row[id] as number) - best) / temperature));
   const total = weights.reduce((s, w) => s + w, 0);
   let count = kept.length;
   if (topP < 1) {

@@ -5,8 +5,8 @@ import * as v from 'valibot';
 import { RuleLMError } from '../core/errors';
 import { advanceAnchor, anchorBase, checkAnchor, resolveAnchor } from '../core/marker';
 import { Processor } from '../core/processor';
-import { assertIdsInVocabulary, assertFinite, assertOneOf, assertOptions, assertPositive, assertPositiveInteger, assertNonNegativeInteger, toTokenIds } from '../core/validate';
-import { anchor as anchorSchema, finite, optionsOf, tokenId, tokenIds } from '../serialization/schemas';
+import { assertIdsInVocabulary, assertFinite, assertOneOf, assertOptions, assertPositive, assertPositiveInteger, assertNonNegativeInteger, assertSpecLength, saturate, toTokenIds } from '../core/validate';
+import { MAX_LIST, anchor as anchorSchema, finite, optionsOf, tokenId, tokenIds } from '../serialization/schemas';
 
 /** Options of {@link EndOfSequenceRamp}. */
 export interface EndOfSequenceRampOptions {
@@ -20,7 +20,11 @@ export interface EndOfSequenceRampOptions {
    * than `NaN`.
    */
   readonly shape?: 'linear' | 'exponential';
-  /** Linear: the bias (logit units) reached at `t = rampLength`. Default 15 (the paper's 3 * 5). */
+  /**
+   * Linear: the bias (logit units) reached at `t = rampLength`, any finite number (`maxBias * t`
+   * never overflows: near the largest number the ramp is computed as `maxBias * (t / rampLength)`).
+   * Default 15 (the paper's 3 * 5).
+   */
   readonly maxBias?: number;
   /** Linear: number of response tokens over which the bias rises. Default 250 (the paper's). */
   readonly rampLength?: number;
@@ -97,6 +101,7 @@ export class EndOfSequenceRamp extends Processor<EndOfSequenceRampState> {
     assertOptions('options', options, KNOWN);
     const { eosTokenIds: eosOption, shape = 'linear', maxBias = 15, rampLength = 250, afterRamp = 'hold', start = 0, factor, countFrom = 'response' } = options;
     const ids = toTokenIds('eosTokenIds', typeof eosOption === 'number' ? [eosOption] : eosOption);
+    assertSpecLength('eosTokenIds', ids.length, MAX_LIST, 'ids');
     assertOneOf('shape', shape, ['linear', 'exponential'] as const);
     assertFinite('maxBias', maxBias);
     assertPositiveInteger('rampLength', rampLength);
@@ -128,7 +133,12 @@ export class EndOfSequenceRamp extends Processor<EndOfSequenceRampState> {
    */
   biasAt(t: number): number | undefined {
     if (this.shape !== 'linear') return undefined;
-    if (t < this.#rampLength) return (this.#maxBias * t) / this.#rampLength + 0; // + 0 turns -0 into 0
+    if (t < this.#rampLength) {
+      // maxBias * t / rampLength, rounded as written; when maxBias * t overflows (maxBias near the
+      // largest number), maxBias * (t / rampLength) instead, which cannot (t / rampLength < 1).
+      const scaled = this.#maxBias * t;
+      return (Number.isFinite(scaled) ? scaled / this.#rampLength : this.#maxBias * (t / this.#rampLength)) + 0; // + 0 turns -0 into 0
+    }
     return this.#afterRamp === 'hold' ? this.#maxBias : 0;
   }
 
@@ -176,7 +186,7 @@ export class EndOfSequenceRamp extends Processor<EndOfSequenceRampState> {
     const t = Math.max(0, history.length - state.start);
     const ids = this.#ids;
     if (this.shape === 'linear') {
-      const bias = weight * (this.biasAt(t) as number);
+      const bias = saturate(weight * (this.biasAt(t) as number));
       if (bias === 0) return;
       for (let i = 0; i < ids.length; i++) row[ids[i] as number]! += bias;
       return;
@@ -205,13 +215,13 @@ export class EndOfSequenceRamp extends Processor<EndOfSequenceRampState> {
       : { kind: 'end-of-sequence-ramp', eosTokenIds: [...this.#ids], shape: 'exponential', start: this.#start, factor: this.#factor, countFrom };
   }
 
-  /** How an end-of-sequence ramp is read from JSON. */
+  /** How an end-of-sequence ramp is read from JSON. @internal */
   static readonly spec: SpecDefinition<EndOfSequenceRampSpec> = {
     kind: 'end-of-sequence-ramp',
     schema: () =>
       v.strictObject({
         kind: v.literal('end-of-sequence-ramp'),
-        eosTokenIds: v.union([tokenId, tokenIds]),
+        eosTokenIds: v.lazy((input) => (Array.isArray(input) ? tokenIds : tokenId)),
         shape: v.exactOptional(v.picklist(['linear', 'exponential'])),
         maxBias: v.exactOptional(finite),
         rampLength: v.exactOptional(finite),

@@ -6,14 +6,15 @@ import { RuleLMError } from '../core/errors';
 import { advanceAnchor, anchorBase, checkAnchor, resolveAnchor } from '../core/marker';
 import { Processor } from '../core/processor';
 import { MAX_LIST, anchor as anchorSchema, finite, tokenId } from '../serialization/schemas';
-import { assertFinite, assertIdsInVocabulary, assertNonNegativeInteger, assertOptions, fail, toTokenIds } from '../core/validate';
+import { assertFinite, assertIdsInVocabulary, assertNonNegativeInteger, assertOptions, assertSpecLength, fail, saturate, toTokenIds } from '../core/validate';
 
 /** Biases at one response position: sparse (`{ token, bias }` pairs) or a dense vector over the vocabulary. */
 export interface PositionBiasEntry {
   /** The response position `t` (0 = the first generated token). */
   readonly at: number;
   /**
-   * The biases: pairs, or a `Float32Array` with one bias per vocabulary id (it may be shorter
+   * The biases: pairs (any finite numbers, kept as given), or a `Float32Array` with one bias per
+   * vocabulary id (in a JSON spec, its values must fit a float32; it may be shorter
    * than the row, as when a model pads its vocabulary beyond the tokenizer's: ids past its end
    * get nothing).
    */
@@ -47,10 +48,22 @@ export interface PositionBiasSpec {
 /** The largest position a bias may be given at. */
 const MAX_POSITION = 0x7fffffff;
 
+/** The most positions a position bias may have (what a spec holds). */
+const MAX_POSITIONS = 4096;
+
 interface Compiled {
   readonly ids: Int32Array | undefined;
-  readonly values: Float32Array;
+  // Sparse biases are kept as given (float64); a dense vector is a Float32Array.
+  readonly values: Float32Array | Float64Array;
 }
+
+// A dense vector's value in a spec: it becomes a float32, so it must fit one.
+const float32 = v.pipe(
+  v.number(),
+  v.check((x) => Number.isFinite(Math.fround(x)), (issue) => `Expected a number within the float32 range (a dense vector is a Float32Array), but received ${String(issue.input)}`),
+);
+const sparseBiases = v.pipe(v.array(v.strictObject({ token: tokenId, bias: finite })), v.maxLength(MAX_LIST));
+const denseBiases = v.pipe(v.array(float32), v.maxLength(MAX_LIST));
 
 /**
  * A position bias: at response position `t`, adds the biases listed for `t` (the paper
@@ -86,6 +99,7 @@ export class PositionBias extends Processor<PositionBiasState> {
     assertOptions('options', options, ['positions', 'countFrom']);
     const { positions, countFrom = 'response' } = options;
     if (!Array.isArray(positions) || positions.length === 0) fail('positions', 'a non-empty array of { at, biases }', positions);
+    assertSpecLength('positions', positions.length, MAX_POSITIONS, 'positions');
     this.#anchor = resolveAnchor('countFrom', countFrom, 'response');
     const table = new Map<number, Compiled>();
     positions.forEach((entry: unknown, i) => {
@@ -97,11 +111,13 @@ export class PositionBias extends Processor<PositionBiasState> {
       if (table.has(at)) throw new RuleLMError(`\`${argument}.at\` repeats position ${at}; give each position once`, { argument: `${argument}.at` });
       if (biases instanceof Float32Array) {
         if (biases.length === 0) fail(`${argument}.biases`, 'a non-empty Float32Array', biases);
+        assertSpecLength(`${argument}.biases`, biases.length, MAX_LIST, 'values');
         biases.forEach((b, id) => assertFinite(`${argument}.biases[${id}]`, b));
         table.set(at, { ids: undefined, values: biases.slice() });
         return;
       }
       if (!Array.isArray(biases) || biases.length === 0) fail(`${argument}.biases`, 'a non-empty array of { token, bias } or a Float32Array', biases);
+      assertSpecLength(`${argument}.biases`, biases.length, MAX_LIST, 'biases');
       const ids = toTokenIds(
         `${argument}.biases`,
         biases.map((b: unknown, j) => {
@@ -110,7 +126,7 @@ export class PositionBias extends Processor<PositionBiasState> {
           return (b as { token: unknown }).token;
         }),
       );
-      table.set(at, { ids, values: Float32Array.from(biases.map((b) => (b as { bias: number }).bias)) });
+      table.set(at, { ids, values: Float64Array.from(biases.map((b) => (b as { bias: number }).bias)) });
     });
     this.#table = table;
     this.positions = [...table.keys()].sort((a, b) => a - b);
@@ -170,8 +186,9 @@ export class PositionBias extends Processor<PositionBiasState> {
     const c = t >= 0 ? this.#table.get(t) : undefined;
     if (c === undefined) return;
     const { ids, values } = c;
-    if (ids === undefined) for (let id = 0; id < values.length; id++) row[id]! += weight * (values[id] as number);
-    else for (let i = 0; i < ids.length; i++) row[ids[i] as number]! += weight * (values[i] as number);
+    // saturate: weight * bias can overflow, and an infinite addend would turn ±Infinity into NaN.
+    if (ids === undefined) for (let id = 0; id < values.length; id++) row[id]! += saturate(weight * (values[id] as number));
+    else for (let i = 0; i < ids.length; i++) row[ids[i] as number]! += saturate(weight * (values[i] as number));
   }
 
   /**
@@ -190,7 +207,7 @@ export class PositionBias extends Processor<PositionBiasState> {
     };
   }
 
-  /** How a position bias is read from JSON. */
+  /** How a position bias is read from JSON. @internal */
   static readonly spec: SpecDefinition<PositionBiasSpec> = {
     kind: 'position-bias',
     schema: () =>
@@ -200,10 +217,11 @@ export class PositionBias extends Processor<PositionBiasState> {
           v.array(
             v.strictObject({
               at: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(MAX_POSITION)),
-              biases: v.union([v.pipe(v.array(v.strictObject({ token: tokenId, bias: finite })), v.maxLength(MAX_LIST)), v.pipe(v.array(finite), v.maxLength(MAX_LIST))]),
+              // By the first element, so an error names the element and its problem.
+              biases: v.lazy((input: unknown) => (Array.isArray(input) && typeof input[0] === 'number' ? denseBiases : sparseBiases)),
             }),
           ),
-          v.maxLength(4096),
+          v.maxLength(MAX_POSITIONS),
         ),
         countFrom: v.exactOptional(anchorSchema),
       }),

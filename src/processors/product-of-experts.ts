@@ -4,7 +4,7 @@ import * as v from 'valibot';
 import { specOf } from '../serialization/spec-of';
 import { RuleLMError } from '../core/errors';
 import { Processor, assertProcessor } from '../core/processor';
-import { assertFinite, assertOneOf, assertOptions, fail } from '../core/validate';
+import { assertFinite, assertOneOf, assertOptions, assertSpecLength, fail, saturate } from '../core/validate';
 import { finite, optionsOf } from '../serialization/schemas';
 
 /** One rule expert and its weight. */
@@ -48,6 +48,18 @@ export interface ProductOfExpertsSpec {
   readonly output?: 'logits' | 'log-probs';
   /** The rule experts. */
   readonly experts: readonly { readonly processor: ProcessorSpec; readonly weight?: number }[];
+}
+
+/** The most experts a product may have (what a spec holds). */
+const MAX_EXPERTS = 1024;
+/** The deepest nesting of composite processors (products, chains) a product of experts may head. */
+const MAX_NESTING = 16;
+
+// How many levels of composite processors (with members) `processor` heads: 0 for a single rule.
+function nesting(processor: Processor): number {
+  let deepest = 0;
+  for (const member of processor.members) deepest = Math.max(deepest, 1 + nesting(member));
+  return deepest;
 }
 
 /**
@@ -98,13 +110,55 @@ function logSumExpSkippingNaN(row: Float32Array): number {
   return max + Math.log(sum);
 }
 
+// The exact mode's base term: row = baseWeight * log_softmax(row). NaN scores (a broken model) stay
+// NaN and are kept out of the normalizer, so they do not spread; -Infinity stays masked; +Infinity
+// scores take all the mass (0 there, -Infinity elsewhere).
+function baseLogProbs(row: Float32Array, baseWeight: number): void {
+  const shift = logSumExpSkippingNaN(row);
+  for (let j = 0; j < row.length; j++) {
+    const x = row[j] as number;
+    if (x === -Infinity || Number.isNaN(x)) continue;
+    if (shift === Infinity) row[j] = x === Infinity ? 0 : -Infinity;
+    else row[j] = saturate(baseWeight * (x - shift));
+  }
+}
+
+// The logits mode's base term with baseWeight other than 1: baseWeight * row, which equals
+// baseWeight * log_softmax(row) up to a constant; with +Infinity scores, as the exact mode does
+// (0 * Infinity would be NaN, and a negative weight would mask the only tokens left).
+function scaleBase(row: Float32Array, baseWeight: number): void {
+  let forced = false;
+  for (let j = 0; j < row.length; j++) {
+    const x = row[j] as number;
+    if (x === Infinity) forced = true;
+    else if (x !== -Infinity) row[j] = saturate(baseWeight * x);
+  }
+  if (forced) for (let j = 0; j < row.length; j++) if (!Number.isNaN(row[j] as number)) row[j] = row[j] === Infinity ? 0 : -Infinity;
+}
+
+// The exact mode's expert term: row += scale * log_softmax(scores), where `shift` is the scores'
+// log-sum-exp. A token the expert rules out (log-probability -Infinity) is masked whatever the
+// sign of `scale`; masked and NaN scores stay as they are.
+function addExpertLogProbs(row: Float32Array, scores: Float32Array, shift: number, scale: number): void {
+  for (let j = 0; j < row.length; j++) {
+    const x = row[j] as number;
+    if (x === -Infinity || Number.isNaN(x)) continue;
+    const s = scores[j] as number;
+    const logProb = shift === Infinity ? (s === Infinity ? 0 : -Infinity) : shift === -Infinity ? -Infinity : s - shift;
+    row[j] = logProb === -Infinity ? -Infinity : x + saturate(scale * logProb);
+  }
+}
+
 /**
  * A product of experts (Hewitt et al. 2024, section 3): `score = baseWeight * log_softmax(row) +
  * sum of weight_i * log_softmax(expert_i)`, where the row holds the base model's logits and each
  * expert is an additive rule processor (its score vector is what it adds to a zero row). Changes
  * the row in place. Tokens masked in the base (`-Infinity`) stay masked. Experts of weight 0 are
  * skipped. `NaN` scores from a broken model stay `NaN` and are kept out of the exact mode's
- * normalizer, so they never spread to other tokens.
+ * normalizer, so they never spread to other tokens. `+Infinity` base scores take all the mass in
+ * both modes (whatever `baseWeight`), and a token an expert rules out is masked whatever the sign of
+ * its weight. Every term is saturated at ±`Number.MAX_VALUE`, so no finite weight makes `NaN`
+ * (a finite score may still round to ±Infinity in the `Float32Array` row).
  *
  * Fast path: with `output: "logits"` and `baseWeight` 1 this is `row += sum of weight_i *
  * expert_i`, which touches only the tokens the experts name; it differs from the exact value by
@@ -144,6 +198,7 @@ export class ProductOfExperts extends Processor<ProductOfExpertsState> {
     assertFinite('baseWeight', baseWeight);
     assertOneOf('output', output, ['logits', 'log-probs'] as const);
     if (!Array.isArray(experts) || experts.length === 0) fail('experts', 'a non-empty array of { processor, weight }', experts);
+    assertSpecLength('experts', experts.length, MAX_EXPERTS, 'experts');
     const list = experts.map((entry: unknown, i) => {
       const argument = `experts[${i}]`;
       assertOptions(argument, entry, ['processor', 'weight']);
@@ -155,6 +210,11 @@ export class ProductOfExperts extends Processor<ProductOfExpertsState> {
         });
       }
       assertFinite(`${argument}.weight`, weight);
+      if (nesting(processor) >= MAX_NESTING) {
+        throw new RuleLMError(`\`${argument}.processor\` nests products of experts and chains ${nesting(processor)} levels deep; at most ${MAX_NESTING - 1} are supported below a product of experts (what a spec holds)`, {
+          argument: `${argument}.processor`,
+        });
+      }
       return { processor, weight };
     });
     this.baseWeight = baseWeight;
@@ -214,37 +274,22 @@ export class ProductOfExperts extends Processor<ProductOfExpertsState> {
    * @param weight Scale of the experts' contributions.
    */
   process(row: Float32Array, state: ProductOfExpertsState, history: ReadonlyTokenHistory, weight: number): void {
-    const n = row.length;
     const exact = this.output === 'log-probs';
-    const baseWeight = this.baseWeight;
     const active = this.#active;
-    if (exact) {
-      // NaN scores (a broken model output) are left as they are and kept out of the normalizer,
-      // so they do not turn the whole row into NaN; a +Infinity score takes all the mass.
-      const shift = logSumExpSkippingNaN(row);
-      for (let j = 0; j < n; j++) {
-        const x = row[j] as number;
-        if (x === -Infinity || Number.isNaN(x)) continue;
-        if (shift === Infinity) row[j] = x === Infinity ? 0 : -Infinity;
-        else row[j] = baseWeight * (x - shift);
-      }
-    } else if (baseWeight !== 1) {
-      for (let j = 0; j < n; j++) {
-        const x = row[j] as number;
-        row[j] = x === -Infinity ? -Infinity : baseWeight * x;
-      }
-    }
+    if (exact) baseLogProbs(row, this.baseWeight);
+    else if (this.baseWeight !== 1) scaleBase(row, this.baseWeight);
     for (let i = 0; i < active.length; i++) {
       const { processor, weight: w } = active[i]!;
+      // Saturated: weight * w can overflow (each processor saturates what it adds in turn).
+      const scale = saturate(weight * w);
       if (!exact) {
-        processor.process(row, state.states[i], history, weight * w);
+        processor.process(row, state.states[i], history, scale);
         continue;
       }
       const scratch = state.scratch as Float32Array;
       scratch.fill(0);
       processor.process(scratch, state.states[i], history, 1);
-      const shift = sparseLogSumExp(scratch);
-      for (let j = 0; j < n; j++) row[j]! += weight * w * ((scratch[j] as number) - shift);
+      addExpertLogProbs(row, scratch, sparseLogSumExp(scratch), scale);
     }
   }
 
@@ -263,7 +308,7 @@ export class ProductOfExperts extends Processor<ProductOfExpertsState> {
     };
   }
 
-  /** How a product of experts is read from JSON. */
+  /** How a product of experts is read from JSON. @internal */
   static readonly spec: SpecDefinition<ProductOfExpertsSpec> = {
     kind: 'product-of-experts',
     schema: (processor) =>
@@ -271,7 +316,7 @@ export class ProductOfExperts extends Processor<ProductOfExpertsState> {
         kind: v.literal('product-of-experts'),
         baseWeight: v.exactOptional(finite),
         output: v.exactOptional(v.picklist(['logits', 'log-probs'])),
-        experts: v.pipe(v.array(v.strictObject({ processor, weight: v.exactOptional(finite) })), v.maxLength(1024)),
+        experts: v.pipe(v.array(v.strictObject({ processor, weight: v.exactOptional(finite) })), v.maxLength(MAX_EXPERTS)),
       }),
     fromSpec: (spec, context, path) => {
       const options = optionsOf(spec);

@@ -4,8 +4,8 @@ import type { Anchor, ResolvedAnchor } from '../core/marker';
 import * as v from 'valibot';
 import { anchorBase, checkAnchor, markerEndsAt, resolveAnchor } from '../core/marker';
 import { Processor } from '../core/processor';
-import { assertFinite, assertIdsInVocabulary, assertOneOf, assertOptions, assertPositive, assertPositiveInteger, toTokenIds } from '../core/validate';
-import { anchor as anchorSchema, finite, optionsOf, tokenIds } from '../serialization/schemas';
+import { assertFinite, assertIdsInVocabulary, assertOneOf, assertOptions, assertPositive, assertPositiveInteger, assertSpecLength, saturate, toTokenIds } from '../core/validate';
+import { MAX_LIST, anchor as anchorSchema, finite, optionsOf, tokenIds } from '../serialization/schemas';
 
 /**
  * How a repetition penalty applies to every token type seen in scope:
@@ -23,7 +23,9 @@ export interface RepetitionPenaltyOptions {
   readonly mode: RepetitionMode;
   /**
    * The penalty. Additive modes: the amount subtracted (positive discourages repetition, the
-   * paper uses 1.5). Multiplicative: a factor above 0 (1 is neutral, above 1 discourages).
+   * paper uses 1.5; `penalty * count` saturates at ±`Number.MAX_VALUE`, so an infinite score stays
+   * infinite and never becomes `NaN`). Multiplicative: a factor above 0 (1 is neutral, above 1
+   * discourages).
    */
   readonly penalty: number;
   /**
@@ -89,7 +91,7 @@ function subtract(row: Float32Array, seen: Int32Array, size: number, amount: num
 function subtractCounts(row: Float32Array, seen: Int32Array, size: number, counts: Int32Array, amount: number): void {
   for (let i = 0; i < size; i++) {
     const id = seen[i] as number;
-    row[id]! -= amount * (counts[id] as number);
+    row[id]! -= saturate(amount * (counts[id] as number));
   }
 }
 
@@ -153,6 +155,7 @@ export class RepetitionPenalty extends Processor<RepetitionPenaltyState> {
     if (window !== undefined) assertPositiveInteger('window', window);
     this.#window = window;
     this.#exempt = exempt === undefined ? undefined : toTokenIds('exempt', exempt, { allowEmpty: true });
+    if (this.#exempt !== undefined) assertSpecLength('exempt', this.#exempt.length, MAX_LIST, 'ids');
     this.mode = mode;
     this.penalty = penalty;
     this.additive = mode !== 'multiplicative';
@@ -228,8 +231,10 @@ export class RepetitionPenalty extends Processor<RepetitionPenaltyState> {
    * @param weight Scale of the additive modes.
    */
   process(row: Float32Array, state: RepetitionPenaltyState, _history: ReadonlyTokenHistory, weight: number): void {
-    if (this.mode === 'presence') subtract(row, state.seen, state.size, weight * this.penalty);
-    else if (this.mode === 'frequency') subtractCounts(row, state.seen, state.size, state.counts, weight * this.penalty);
+    // Saturated: weight * penalty * count can overflow, and an infinite amount would turn an
+    // infinite score into NaN; a finite one leaves it infinite.
+    if (this.mode === 'presence') subtract(row, state.seen, state.size, saturate(weight * this.penalty));
+    else if (this.mode === 'frequency') subtractCounts(row, state.seen, state.size, state.counts, saturate(weight * this.penalty));
     else scale(row, state.seen, state.size, this.penalty);
   }
 
@@ -249,7 +254,7 @@ export class RepetitionPenalty extends Processor<RepetitionPenaltyState> {
     };
   }
 
-  /** How a repetition penalty is read from JSON. */
+  /** How a repetition penalty is read from JSON. @internal */
   static readonly spec: SpecDefinition<RepetitionPenaltySpec> = {
     kind: 'repetition-penalty',
     schema: () =>

@@ -7,7 +7,7 @@ import { RuleLMError } from '../core/errors';
 import { Processor } from '../core/processor';
 import { resolveText } from '../core/resolve';
 import { toVocabulary } from '../core/vocabulary';
-import { assertFinite, assertIdsInVocabulary, assertOneOf, assertOptions, fail, toTokenIds } from '../core/validate';
+import { assertFinite, assertIdsInVocabulary, assertOneOf, assertOptions, assertSpecLength, fail, saturate, toTokenIds } from '../core/validate';
 import { MAX_LIST, finite, tokenId, tokenIds } from '../serialization/schemas';
 
 /**
@@ -22,7 +22,10 @@ export type TokenBiasEntry =
 
 /** Options of {@link TokenBias}. */
 export interface TokenBiasOptions {
-  /** The biases (logit units, added). Biases that land on the same token add up. */
+  /**
+   * The biases (logit units, added). Biases that land on the same token add up (their sum must
+   * stay finite). An empty list, or one whose every text was skipped, biases nothing.
+   */
   readonly biases: readonly TokenBiasEntry[];
   /** The tokenizer, needed for text entries: a transformers.js tokenizer or a rulelm vocabulary. */
   readonly tokenizer?: Vocabulary | TokenizerLike;
@@ -49,6 +52,20 @@ export interface ResolvedBias {
 }
 
 const KNOWN = ['biases', 'tokenizer', 'unresolved'];
+
+// One entry of a spec, by the key it has, so an error names the field and a real reason (a union
+// of the three shapes would only say that none matched).
+const ENTRY_SCHEMAS = {
+  token: v.strictObject({ token: tokenId, bias: finite }),
+  tokens: v.strictObject({ tokens: v.pipe(tokenIds, v.minLength(1)), bias: finite }),
+  text: v.strictObject({ text: v.pipe(v.string(), v.minLength(1), v.maxLength(1024)), bias: finite, boundary: v.exactOptional(v.picklist(['both', 'leading', 'none'])) }),
+};
+const entryShape = v.custom<never>(() => false, 'Expected an object with exactly one of `token`, `tokens` or `text`, and `bias`');
+const entrySchema = v.lazy((input: unknown) => {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return entryShape;
+  const keys = (['token', 'tokens', 'text'] as const).filter((k) => k in input);
+  return keys.length === 1 ? ENTRY_SCHEMAS[keys[0] as 'token' | 'tokens' | 'text'] : entryShape;
+});
 
 /**
  * A token bias: `score += bias` for each listed token at every step, and for each listed token
@@ -90,7 +107,7 @@ export class TokenBias extends Processor<null> {
     super();
     assertOptions('options', options, KNOWN);
     const { biases, tokenizer, unresolved = 'error' } = options;
-    if (!Array.isArray(biases) || biases.length === 0) fail('biases', 'a non-empty array of biases', biases);
+    if (!Array.isArray(biases)) fail('biases', 'an array of biases', biases);
     assertOneOf('unresolved', unresolved, ['error', 'skip'] as const);
     let vocabulary: Vocabulary | undefined;
     const vocab = (argument: string): Vocabulary => {
@@ -138,11 +155,22 @@ export class TokenBias extends Processor<null> {
     });
 
     // Compile: single tokens summed into one sparse vector; sequences kept apart.
+    assertSpecLength('biases', resolved.length, MAX_LIST, 'biases once resolved');
     const single = new Map<number, number>();
     const sequences: { prefix: Int32Array; last: number; bias: number }[] = [];
     for (const r of resolved) {
-      if (r.tokens.length === 1) single.set(r.tokens[0] as number, (single.get(r.tokens[0] as number) ?? 0) + r.bias);
-      else sequences.push({ prefix: Int32Array.from(r.tokens.slice(0, -1)), last: r.tokens[r.tokens.length - 1] as number, bias: r.bias });
+      assertSpecLength('biases', r.tokens.length, MAX_LIST, 'ids in one token sequence');
+      if (r.tokens.length > 1) {
+        sequences.push({ prefix: Int32Array.from(r.tokens.slice(0, -1)), last: r.tokens[r.tokens.length - 1] as number, bias: r.bias });
+        continue;
+      }
+      const id = r.tokens[0] as number;
+      const sum = (single.get(id) ?? 0) + r.bias;
+      // A sum past the largest number would be an infinite bias, which turns a masked score into NaN.
+      if (!Number.isFinite(sum)) {
+        throw new RuleLMError(`\`biases\` on token ${id} add up to ${sum}, beyond the largest finite number; give smaller biases`, { argument: 'biases' });
+      }
+      single.set(id, sum);
     }
     this.resolved = resolved;
     this.skipped = skipped;
@@ -182,7 +210,9 @@ export class TokenBias extends Processor<null> {
   process(row: Float32Array, _state: null, history: ReadonlyTokenHistory, weight: number): void {
     const ids = this.#ids;
     const values = this.#values;
-    for (let i = 0; i < ids.length; i++) row[ids[i] as number]! += weight * (values[i] as number);
+    // saturate: weight * bias can overflow, and an infinite addend would turn ±Infinity into NaN.
+    if (weight === 1) for (let i = 0; i < ids.length; i++) row[ids[i] as number]! += values[i] as number;
+    else for (let i = 0; i < ids.length; i++) row[ids[i] as number]! += saturate(weight * (values[i] as number));
     for (const s of this.#sequences) {
       const m = s.prefix.length;
       if (history.length < m) continue;
@@ -193,7 +223,7 @@ export class TokenBias extends Processor<null> {
           break;
         }
       }
-      if (match) row[s.last]! += weight * s.bias;
+      if (match) row[s.last]! += saturate(weight * s.bias);
     }
   }
 
@@ -210,22 +240,13 @@ export class TokenBias extends Processor<null> {
     };
   }
 
-  /** How a token bias is read from JSON. */
+  /** How a token bias is read from JSON. @internal */
   static readonly spec: SpecDefinition<TokenBiasSpec> = {
     kind: 'token-bias',
     schema: () =>
       v.strictObject({
         kind: v.literal('token-bias'),
-        biases: v.pipe(
-          v.array(
-            v.union([
-              v.strictObject({ token: tokenId, bias: finite }),
-              v.strictObject({ tokens: v.pipe(tokenIds, v.minLength(1)), bias: finite }),
-              v.strictObject({ text: v.pipe(v.string(), v.minLength(1), v.maxLength(1024)), bias: finite, boundary: v.exactOptional(v.picklist(['both', 'leading', 'none'])) }),
-            ]),
-          ),
-          v.maxLength(MAX_LIST),
-        ),
+        biases: v.pipe(v.array(entrySchema), v.maxLength(MAX_LIST)),
         unresolved: v.exactOptional(v.picklist(['error', 'skip'])),
       }),
     fromSpec: (spec, context) => {

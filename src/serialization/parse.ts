@@ -9,7 +9,9 @@ import { assertOptions, assertPositiveInteger } from '../core/validate';
 import { definitionOf, processorSchema } from './registry';
 import { specOf } from './spec-of';
 
-const MAX_DEPTH = 32;
+// Deep enough for every processor that can be built (a product of experts refuses to head more
+// than 16 levels of products and chains: at most about 60 JSON levels), small enough for any stack.
+const MAX_DEPTH = 64;
 const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
 
 const documentSchema = v.strictObject({ rulelm: v.literal(1), processor: processorSchema });
@@ -41,8 +43,8 @@ export function toSpec(processor: Processor): RuleSpec {
   return { rulelm: 1, processor: specOf(processor, 'processor') };
 }
 
-function checkKeys(value: unknown, path: string, depth: number, budget: { left: number }): void {
-  if (--budget.left < 0) throw new RuleLMError('`spec` is too large', { argument: 'spec' });
+function checkKeys(value: unknown, path: string, depth: number, budget: { left: number; readonly max: number }): void {
+  if (--budget.left < 0) throw new RuleLMError(`\`spec\` is too large: more than \`maxSize\` (${budget.max}) JSON values; pass a larger \`maxSize\` to read it`, { argument: 'spec' });
   if (depth > MAX_DEPTH) throw new RuleLMError(`\`spec\` is nested deeper than ${MAX_DEPTH} levels (at ${path})`, { argument: 'spec' });
   if (typeof value !== 'object' || value === null) return;
   if (Array.isArray(value)) {
@@ -55,9 +57,25 @@ function checkKeys(value: unknown, path: string, depth: number, budget: { left: 
   }
 }
 
-function issuePath(issue: v.BaseIssue<unknown>): string {
-  const keys = (issue.path ?? []).map((item) => item.key);
-  return keys.reduce<string>((path, key) => (typeof key === 'number' ? `${path}[${key}]` : `${path}.${String(key)}`), 'spec');
+type IssuePath = NonNullable<v.BaseIssue<unknown>['path']>;
+
+// The issue to report, with its full path: for a union none of whose options matched (valibot
+// then says only "Expected Object but received Object"), the innermost issue of its options (their
+// paths are relative to the union's): the deepest, preferring a wrong value to an unknown or
+// missing field.
+function innermost(issue: v.BaseIssue<unknown>): { readonly issue: v.BaseIssue<unknown>; readonly path: IssuePath } {
+  let current = issue;
+  const path: IssuePath[number][] = [...(issue.path ?? [])];
+  while (current.issues !== undefined && current.issues.length > 0) {
+    const rank = (i: v.BaseIssue<unknown>): number => (i.path?.length ?? 0) * 2 + (i.expected === 'never' || i.received === 'undefined' ? 0 : 1);
+    current = current.issues.reduce((best, i) => (rank(i) > rank(best) ? i : best));
+    path.push(...(current.path ?? []));
+  }
+  return { issue: current, path: path as unknown as IssuePath };
+}
+
+function issuePath(path: IssuePath): string {
+  return path.map((item) => item.key).reduce<string>((at, key) => (typeof key === 'number' ? `${at}[${key}]` : `${at}.${String(key)}`), 'spec');
 }
 
 // Errors already located at a nested processor, passed on unchanged by the processors around it.
@@ -80,7 +98,7 @@ function build(spec: ProcessorSpec, tokenizer: Vocabulary | TokenizerLike | unde
 /**
  * Parses a rule spec (JSON text or an already parsed value) and builds the processor. The input
  * is checked against a schema: unknown fields, wrong types, the keys `__proto__`,
- * `constructor` and `prototype`, nesting deeper than 32 levels and input larger than `maxSize`
+ * `constructor` and `prototype`, nesting deeper than 64 levels and input larger than `maxSize`
  * are rejected; then the factories validate the values as they always do. Any input either
  * parses or throws a `RuleLMError`.
  *
@@ -111,7 +129,7 @@ export function parseSpec(input: unknown, options: ParseSpecOptions = {}): Proce
   }
   let result: ReturnType<typeof v.safeParse<typeof documentSchema>>;
   try {
-    checkKeys(value, 'spec', 0, { left: maxSize });
+    checkKeys(value, 'spec', 0, { left: maxSize, max: maxSize });
     result = v.safeParse(documentSchema, value);
   } catch (error) {
     // A getter or Proxy in a hand-made value can throw anything; report it as ours.
@@ -119,8 +137,8 @@ export function parseSpec(input: unknown, options: ParseSpecOptions = {}): Proce
     throw new RuleLMError(`\`spec\` could not be read: ${error instanceof Error ? error.message : String(error)}`, { argument: 'spec', cause: error });
   }
   if (!result.success) {
-    const issue = result.issues[0];
-    const where = issuePath(issue);
+    const { issue, path } = innermost(result.issues[0]);
+    const where = issuePath(path);
     const message = issue.expected === 'never' ? 'is an unknown field' : `is invalid: ${issue.message}`;
     throw new RuleLMError(`\`${where}\` ${message}`, { argument: where });
   }

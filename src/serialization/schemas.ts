@@ -15,11 +15,14 @@ export const tokenId: GenericSchema<unknown, number> = v.pipe(v.number(), v.inte
 /** A list of token ids. */
 export const tokenIds: GenericSchema<unknown, number[]> = v.pipe(v.array(tokenId), v.maxLength(MAX_LIST));
 
+// The anchor's shapes, picked by the input's type so an error names the field and a real reason.
+const anchorName = v.picklist(['response', 'sequence']);
+const anchorMarker = v.strictObject({ after: v.pipe(tokenIds, v.minLength(1)), fallback: v.exactOptional(v.picklist(['response', 'sequence'])) });
+const anchorShape = v.custom<never>(() => false, 'Expected "response", "sequence" or an object { after: [ids], fallback? }');
+
 /** An anchor (`"response"`, `"sequence"` or `{ after, fallback? }`). */
-export const anchor: GenericSchema<unknown, AnchorSpec> = v.union([
-  v.picklist(['response', 'sequence']),
-  v.strictObject({ after: v.pipe(tokenIds, v.minLength(1)), fallback: v.exactOptional(v.picklist(['response', 'sequence'])) }),
-]);
+export const anchor: GenericSchema<unknown, AnchorSpec> = v.lazy((input: unknown) => (typeof input === 'string' ? anchorName : typeof input === 'object' && input !== null && !Array.isArray(input) ? anchorMarker : anchorShape));
+
 
 /**
  * The options a spec holds: every key but `kind`.

@@ -55,9 +55,14 @@ describe('rulelm eval options', () => {
     expectRuleLMError(() => parse('--max-new-tokens=-3'), '`--max-new-tokens` must be a positive integer, but is -3', '--max-new-tokens');
     expectRuleLMError(() => parse('--max-new-tokens', 'lots'), '`--max-new-tokens` must be a positive integer, but is lots', '--max-new-tokens');
     expectRuleLMError(() => parse('--seed', '-1', '--sample'), '`--seed` needs a value; write one that starts with a dash as `--seed=-...`; see `rulelm eval --help`', '--seed');
-    expectRuleLMError(() => parse('--seed=-1', '--sample'), '`--seed` must be a non-negative integer, but is -1', '--seed');
+    expectRuleLMError(() => parse('--seed=-1', '--sample'), "`--seed` must be an integer from 0 to 4294967295 (the sampler's seeds are 32-bit), but is -1", '--seed');
     expectRuleLMError(() => parse('--seed', '3'), '`--seed` needs `--sample` (greedy decoding uses no seed)', '--seed');
-    expectRuleLMError(() => parse('--seed', '', '--sample'), '`--seed` must be a non-negative integer, but is ""', '--seed');
+    expectRuleLMError(() => parse('--seed', '', '--sample'), "`--seed` must be an integer from 0 to 4294967295 (the sampler's seeds are 32-bit), but is \"\"", '--seed');
+    // Instruction i is sampled with seed + i: the largest safe integer failed after instruction 0 was generated.
+    expectRuleLMError(() => parse('--seed', '9007199254740991', '--sample'), "`--seed` must be an integer from 0 to 4294967295 (the sampler's seeds are 32-bit), but is 9007199254740991", '--seed');
+    expectRuleLMError(() => parse('--seed', '4294967296', '--sample'), "`--seed` must be an integer from 0 to 4294967295 (the sampler's seeds are 32-bit), but is 4294967296", '--seed');
+    const largest = parse('--seed', '4294967295', '--sample');
+    expect(largest.help === false && largest.options.seed).toBe(4294967295);
     expectRuleLMError(() => parse('--temperature', '0.5'), '`--temperature` needs `--sample` (decoding is greedy otherwise)', '--temperature');
     expectRuleLMError(() => parse('--sample', '--temperature', '0'), '`--temperature` must be a number greater than 0, but is 0', '--temperature');
     expectRuleLMError(() => parse('--sample', '--temperature', 'hot'), '`--temperature` must be a number greater than 0, but is hot', '--temperature');

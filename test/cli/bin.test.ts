@@ -1,5 +1,7 @@
-import { execFileSync } from 'node:child_process';
-import { resolve } from 'node:path';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const root = resolve(__dirname, '../..');
@@ -23,4 +25,15 @@ describe('the rulelm command (src/cli/cli.ts)', () => {
     expect(status).toBe(2);
     expect(stderr).toContain('--max-new-tokens');
   });
+
+  // mkdirSync({ recursive: true }) loops forever under /proc/self (ENOENT at every level). The
+  // command runs in a child process with a timeout, so a hang fails the test instead of hanging it.
+  it('`--out /proc/self/x` is an error naming --out, not a hang at 100% CPU', () => {
+    const data = join(mkdtempSync(join(tmpdir(), 'rulelm-bin-')), 'set.jsonl');
+    writeFileSync(data, '{"prompt":"Hi"}\n');
+    const child = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/cli.ts', 'eval', '--model', 'org/model', '--data', data, '--out', '/proc/self/x'], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    expect(child.signal).toBeNull(); // not killed by the timeout
+    expect(child.status).toBe(2);
+    expect(child.stderr).toMatch(/^\[rulelm\] `--out` \/proc\/self\/x cannot be used as the output folder \(E[A-Z]+\)\n$/);
+  }, 90_000);
 });

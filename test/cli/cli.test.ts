@@ -136,6 +136,37 @@ describe('rulelm eval (tiny generated model)', () => {
     expect(notAModel.stderr).toMatch(/^\[rulelm\] `--model` ".*" could not be loaded as a transformers\.js model folder \(config\.json, tokenizer\.json, onnx\/model\.onnx\): /);
   });
 
+  it('counts skipped instructions apart: "generated 1 response(s), skipped 1" (it said "generated 2")', async () => {
+    const set = join(tmp(), 'long.jsonl');
+    // The tiny model's context is 512 tokens: the second prompt cannot fit.
+    writeFileSync(set, `${JSON.stringify({ prompt: 'Say hi.' })}\n${JSON.stringify({ prompt: 'word '.repeat(700) })}\n`);
+    const result = await run('eval', '--model', model, '--data', set, '--max-new-tokens', '4', '--configs', 'base', '--out', join(tmp(), 'long'), '--quiet');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('generated 1 response(s), skipped 1 (the prompt does not fit the context window)\n');
+  });
+
+  it('a record with a field of the wrong type, or copied from another run, is skipped, reported and generated again; nothing else is lost', async () => {
+    const out = join(tmp(), 'bad');
+    const other = join(tmp(), 'other');
+    const args = (folder: string, tokens: string): string[] => ['eval', '--model', model, '--data', data, '--limit', '2', '--max-new-tokens', tokens, '--configs', 'base', '--out', folder, '--quiet'];
+    expect((await run(...args(out, '4'))).code).toBe(0);
+    expect((await run(...args(other, '5'))).code).toBe(0);
+    const file = join(out, 'progress.jsonl');
+    const [header, first, second] = lines(file) as [string, string, string];
+    const broken = JSON.stringify({ ...(JSON.parse(first) as object), tokens: 'oops' });
+    const copied = lines(join(other, 'progress.jsonl'))[2] as string; // the same instruction, made with --max-new-tokens 5
+    writeFileSync(file, `${header}\n${broken}\n${copied}\n`);
+    const resumed = await run(...args(out, '4'));
+    expect(resumed.code).toBe(0);
+    expect(resumed.stderr).toContain(
+      'ignored 1 record(s) with a field of the wrong type, 1 record(s) written by a run with other settings (e.g. another model) of the progress file (moved to ',
+    );
+    expect(resumed.stdout).toContain('generated 2 response(s)');
+    expect(readFileSync(join(out, 'progress.rejected.jsonl'), 'utf8')).toBe(`${broken}\n${copied}\n`);
+    const strip = (line: string): unknown => ({ ...(JSON.parse(line) as object), ms: 0 });
+    expect(lines(file).slice(1).map(strip)).toEqual([first, second].map(strip));
+  });
+
   it('prints help and rejects unknown commands', async () => {
     expect((await run('--help')).code).toBe(0);
     expect((await run('eval', '--help')).stdout).toContain('Usage: rulelm eval --model <folder or hub id> --data <file.jsonl> [options]');

@@ -1,6 +1,6 @@
-import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ProgressSettings } from '../../src/cli/progress';
 import { openProgress, progressKey } from '../../src/cli/progress';
@@ -64,5 +64,48 @@ describe('progress file', () => {
     openProgress(path, SETTINGS);
     writeFileSync(path, 'hello\n');
     expectRuleLMError(() => openProgress(path, SETTINGS), `\`--out\`: ${path} is not a rulelm progress file; choose another \`--out\` or pass \`--fresh\` to replace it`, '--out');
+  });
+
+  it('skips a readable record with a field of the wrong type, moves it aside and keeps the others (it crashed every later run)', () => {
+    const path = file();
+    const first = openProgress(path, SETTINGS);
+    first.append(RECORD);
+    first.append({ ...RECORD, id: '2' });
+    const bad = [
+      { ...RECORD, id: '3', tokens: ['1'] },
+      { ...RECORD, id: '4', text: 5 },
+      { ...RECORD, id: '5', finish: 'done' },
+      { ...RECORD, id: '6', ms: 'fast' },
+      { ...RECORD, id: '7', promptTokens: -1 },
+      [1, 2],
+    ].map((r) => JSON.stringify(r));
+    appendFileSync(path, `${bad.join('\n')}\n`);
+    const resumed = openProgress(path, SETTINGS);
+    expect(resumed.rejected).toEqual({ malformed: 6, otherRun: 0 });
+    expect([...resumed.done.keys()]).toEqual([progressKey('base', '1'), progressKey('base', '2')]);
+    expect(readFileSync(resumed.rejectedFile, 'utf8')).toBe(`${bad.join('\n')}\n`); // not lost
+    const again = openProgress(path, SETTINGS);
+    expect(again.rejected).toEqual({ malformed: 0, otherRun: 0 }); // reported once
+    expect(again.done.size).toBe(2);
+  });
+
+  it('skips a record copied from a run with other settings (e.g. another model), which was used silently', () => {
+    const ours = file();
+    const theirs = file();
+    openProgress(ours, SETTINGS).append(RECORD);
+    openProgress(theirs, { ...SETTINGS, model: '/other-model' }).append({ ...RECORD, id: '2', text: 'from the other model' });
+    const copied = readFileSync(theirs, 'utf8').trim().split('\n')[1] as string;
+    appendFileSync(ours, `${copied}\n`);
+    const resumed = openProgress(ours, SETTINGS);
+    expect(resumed.rejected).toEqual({ malformed: 0, otherRun: 1 });
+    expect([...resumed.done.keys()]).toEqual([progressKey('base', '1')]);
+    expect(readFileSync(resumed.rejectedFile, 'utf8')).toBe(`${copied}\n`);
+  });
+
+  it('names --out, without a stack trace, when progress.jsonl is a folder', () => {
+    const path = file();
+    mkdirSync(path, { recursive: true });
+    expectRuleLMError(() => openProgress(path, SETTINGS), `\`--out\`: ${path} is not a file (a folder is in its place); move it away or choose another \`--out\``, '--out');
+    expect(existsSync(dirname(path))).toBe(true);
   });
 });

@@ -80,6 +80,25 @@ describe('pickToken', () => {
     expect(pickToken(scores, plain, fixed(0.99))).toBe(1); // 0.6 < 0.75: tokens 0 and 1 kept
   });
 
+  it('a tiny temperature gives the greedy draw (row / temperature overflowed: the worst token every time)', () => {
+    const scores = Float32Array.from([0, 2, 1, -Infinity, NaN]);
+    for (const temperature of [1e-310, 5e-324, 1e-300]) {
+      const tiny = decodingOptions({ sample: true, temperature });
+      for (const u of [0, 0.5, 0.999999]) expect(pickToken(scores, tiny, fixed(u))).toBe(1);
+    }
+    // Ties at the top share the draw; nothing else gets any.
+    const tied = Float32Array.from([3, 1, 3]);
+    const tiny = decodingOptions({ sample: true, temperature: 1e-310 });
+    expect([0, 0.49, 0.5, 0.99].map((u) => pickToken(tied, tiny, fixed(u)))).toEqual([0, 0, 2, 2]);
+  });
+
+  it('the largest temperature gives a uniform draw over the tokens not masked', () => {
+    const huge = decodingOptions({ sample: true, temperature: Number.MAX_VALUE });
+    const scores = Float32Array.from([0, 30, -Infinity, -30]);
+    // Weights exp(0), exp(-30 / MAX), exp(-60 / MAX) are all 1: thirds, best first (1, 0, 3).
+    expect([0.1, 0.4, 0.7].map((u) => pickToken(scores, huge, fixed(u)))).toEqual([1, 0, 3]);
+  });
+
   it('returns -1 when every token is masked', () => {
     expect(pickToken(Float32Array.from([-Infinity, -Infinity]), decodingOptions({ sample: true }), fixed(0.5))).toBe(-1);
   });
@@ -93,5 +112,23 @@ describe('decodingOptions', () => {
     expect(() => decodingOptions({ topP: 1.5 })).toThrow('`topP` must be a number in (0, 1], but is 1.5');
     expect(() => decodingOptions({ sample: 'yes' } as never)).toThrow('`sample` must be a boolean, but is "yes"');
     expect(() => decodingOptions({ top_k: 3 } as never)).toThrow('unknown option "top_k"');
+  });
+
+  it('rejects temperature, topK and topP without sample: true, as the CLI does (greedy would ignore them)', () => {
+    for (const key of ['temperature', 'topK', 'topP'] as const) {
+      const error = (() => {
+        try {
+          decodingOptions({ [key]: key === 'topK' ? 3 : 0.5 });
+        } catch (e) {
+          return e;
+        }
+        return undefined;
+      })();
+      expect(RuleLMError.isInstance(error)).toBe(true);
+      expect((error as RuleLMError).message).toBe(`[rulelm] \`${key}\` needs \`sample: true\` (decoding is greedy otherwise)`);
+      expect((error as RuleLMError).argument).toBe(key);
+      expect(() => decodingOptions({ sample: false, [key]: key === 'topK' ? 3 : 0.5 })).toThrow('needs `sample: true`');
+    }
+    expect(decodingOptions({ sample: true, temperature: 0.5, topK: 3, topP: 0.5 })).toEqual({ sample: true, temperature: 0.5, topK: 3, topP: 0.5 });
   });
 });

@@ -241,3 +241,20 @@ describe('endOfSequenceRamp', () => {
     });
   });
 });
+
+describe('endOfSequenceRamp: hostile numbers (issue 13)', () => {
+  it('maxBias near the largest number: biasAt(2) is 8e305, not Infinity (maxBias * t overflowed)', () => {
+    const ramp = new EndOfSequenceRamp({ eosTokenIds: 2, maxBias: 1e308, rampLength: 250 });
+    expect(ramp.biasAt(2)).toBe(8e305);
+    expect(ramp.biasAt(125)).toBe(5e307);
+    expect(ramp.biasAt(250)).toBe(1e308);
+    expect(new EndOfSequenceRamp({ eosTokenIds: 2, maxBias: -Number.MAX_VALUE, rampLength: 2 }).biasAt(1)).toBe(-Number.MAX_VALUE / 2);
+    // Small biases keep the exact rounding of maxBias * t / rampLength.
+    expect(new EndOfSequenceRamp({ eosTokenIds: 2, maxBias: 15, rampLength: 250 }).biasAt(125)).toBe(7.5);
+  });
+
+  it('a masked EOS stays masked under the largest ramp, and +Infinity stays', () => {
+    const ramp = new EndOfSequenceRamp({ eosTokenIds: [0, 1], maxBias: Number.MAX_VALUE, rampLength: 1 });
+    expect(Array.from(run(ramp, [], [3], row([-Infinity, Infinity, 0, 0]))[1] as Float32Array)).toEqual([-Infinity, Infinity, 0, 0]);
+  });
+});

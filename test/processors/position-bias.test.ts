@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PositionBias, startSequence, TokenHistory } from '../../src/index';
+import { parseSpec, PositionBias, startSequence, TokenHistory } from '../../src/index';
 import { expectRuleLMError } from '../helpers/errors';
 import { row, run } from '../helpers/rows';
 
@@ -139,5 +139,24 @@ describe('positionBias', () => {
         'countFrom.after[0]',
       );
     });
+  });
+});
+
+describe('positionBias: hostile numbers (issue 13)', () => {
+  it('sparse biases are kept as given: 1e308 stays 1e308 in the spec, and -Infinity stays masked (float32 storage made it Infinity, then NaN)', () => {
+    const p = new PositionBias({ positions: [{ at: 0, biases: [{ token: 0, bias: 1e308 }, { token: 1, bias: 0.1 }] }] });
+    expect(p.toJSON()).toEqual({ kind: 'position-bias', positions: [{ at: 0, biases: [{ token: 0, bias: 1e308 }, { token: 1, bias: 0.1 }] }], countFrom: 'response' });
+    expect(Array.from(run(p, [], [], row([-Infinity, 0, 0]))[0] as Float32Array)).toEqual([-Infinity, Math.fround(0.1), 0]);
+  });
+
+  it('a spec whose dense vector holds a value beyond float32 is refused, naming the value', () => {
+    expect(() => parseSpec({ rulelm: 1, processor: { kind: 'position-bias', positions: [{ at: 0, biases: [1, 1e308] }] } })).toThrow(
+      '[rulelm] `spec.processor.positions[0].biases[1]` is invalid: Expected a number within the float32 range (a dense vector is a Float32Array), but received 1e+308',
+    );
+  });
+
+  it('refuses more positions than a spec holds', () => {
+    const positions = Array.from({ length: 4097 }, (_, at) => ({ at, biases: [{ token: 0, bias: 1 }] }));
+    expectRuleLMError(() => new PositionBias({ positions }), '`positions` has 4097 positions; at most 4096 are supported (what a spec holds)', 'positions');
   });
 });

@@ -1,6 +1,6 @@
 import type { Processor } from '../../src/index';
 import { describe, expect, it } from 'vitest';
-import { Chain, EndOfSequenceRamp, logSumExp, ProductOfExperts, RepetitionPenalty, startSequence, TokenBias, TokenHistory } from '../../src/index';
+import { Chain, EndOfSequenceRamp, logSumExp, parseSpec, ProductOfExperts, RepetitionPenalty, startSequence, TokenBias, TokenHistory, toSpec } from '../../src/index';
 import { expectRuleLMError } from '../helpers/errors';
 import { row, run, step } from '../helpers/rows';
 
@@ -248,5 +248,55 @@ describe('productOfExperts', () => {
     a.push(2);
     expect(step(b, BASE)).toEqual(run(p, [0], [], BASE)[0]);
     expect(step(a, BASE)).toEqual(run(p, [0], [2], BASE)[1]);
+  });
+});
+
+describe('productOfExperts: hostile numbers (issue 13)', () => {
+  const zero = (): TokenBias => new TokenBias({ biases: [] });
+
+  it('baseWeight 0 on a +Infinity score: 0 there, -Infinity elsewhere, as the exact mode (0 * Infinity was NaN)', () => {
+    const p = new ProductOfExperts({ baseWeight: 0, experts: [{ processor: zero() }] });
+    expect(Array.from(run(p, [], [], row([1, Infinity, NaN, -Infinity]))[0] as Float32Array)).toEqual([-Infinity, 0, NaN, -Infinity]);
+    const negative = new ProductOfExperts({ baseWeight: -2, experts: [{ processor: zero() }] });
+    expect(Array.from(run(negative, [], [], row([1, Infinity, 3]))[0] as Float32Array)).toEqual([-Infinity, 0, -Infinity]);
+  });
+
+  it('an expert whose bias overflows its float32 scratch row rules out the other tokens, and a masked base token stays masked', () => {
+    // The expert puts +Infinity on token 1: its log-probabilities are 0 there, -Infinity elsewhere.
+    const p = new ProductOfExperts({ output: 'log-probs', experts: [{ processor: new TokenBias({ biases: [{ token: 1, bias: 1e308 }, { token: 2, bias: 1e308 }] }), weight: -1 }] });
+    const lse = Math.log(Math.exp(0) + Math.exp(0));
+    expect(Array.from(run(p, [], [], row([0, 0, -Infinity]))[0] as Float32Array)).toEqual([-Infinity, Math.fround(0 - lse + 0), -Infinity]);
+  });
+
+  it('a huge weight saturates instead of making Infinity - Infinity', () => {
+    const p = new ProductOfExperts({
+      output: 'log-probs',
+      baseWeight: -Number.MAX_VALUE,
+      experts: [
+        { processor: new TokenBias({ biases: [{ token: 0, bias: 1 }] }), weight: Number.MAX_VALUE },
+        { processor: new TokenBias({ biases: [{ token: 0, bias: -1 }] }), weight: Number.MAX_VALUE },
+      ],
+    });
+    const out = run(p, [], [], row([0, -50, -Infinity, NaN]))[0] as Float32Array;
+    expect(out[2]).toBe(-Infinity);
+    expect(Number.isNaN(out[3])).toBe(true);
+    expect([out[0], out[1]].some((x) => Number.isNaN(x))).toBe(false);
+  });
+
+  it('refuses more experts, and deeper nesting, than a spec holds', () => {
+    expectRuleLMError(
+      () => new ProductOfExperts({ experts: Array.from({ length: 1025 }, () => ({ processor: zero() })) }),
+      '`experts` has 1025 experts; at most 1024 are supported (what a spec holds)',
+      'experts',
+    );
+    let nested: Processor = zero();
+    for (let i = 0; i < 16; i++) nested = new ProductOfExperts({ experts: [{ processor: nested }] });
+    expectRuleLMError(
+      () => new ProductOfExperts({ experts: [{ processor: nested }] }),
+      '`experts[0].processor` nests products of experts and chains 16 levels deep; at most 15 are supported below a product of experts (what a spec holds)',
+      'experts[0].processor',
+    );
+    // The deepest allowed loads back from its spec.
+    expect(JSON.stringify(toSpec(parseSpec(JSON.stringify(toSpec(new Chain(nested))))))).toBe(JSON.stringify(toSpec(new Chain(nested))));
   });
 });

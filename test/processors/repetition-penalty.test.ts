@@ -1,6 +1,6 @@
 import type { Anchor, RepetitionMode, RepetitionPenaltyOptions } from '../../src/index';
 import { describe, expect, it } from 'vitest';
-import { RepetitionPenalty, startSequence, TokenHistory } from '../../src/index';
+import { ProductOfExperts, RepetitionPenalty, startSequence, TokenHistory } from '../../src/index';
 import { expectRuleLMError } from '../helpers/errors';
 import { row, run, step } from '../helpers/rows';
 
@@ -284,5 +284,29 @@ describe('repetitionPenalty', () => {
       const p = new RepetitionPenalty({ mode: 'presence', penalty: 1, exempt: [1, 6] });
       expectRuleLMError(() => startSequence(p, { prompt: [], vocabSize: V }), '`exempt` holds token id 6, outside a vocabulary of 6 ids (0 to 5)', 'exempt');
     });
+  });
+});
+
+describe('repetitionPenalty: hostile numbers (issue 13)', () => {
+  it('a frequency penalty of 1e308 on a token seen twice over +Infinity stays +Infinity (was NaN)', () => {
+    const p = new RepetitionPenalty({ mode: 'frequency', penalty: 1e308 });
+    // Token 1 seen twice (-2e308 overflows): the amount saturates to -1.797e308, so +Infinity stays,
+    // -Infinity stays, and the finite score 5 saturates to -Infinity in float32.
+    const out = run(p, [0], [1, 1, 2], row([Infinity, Infinity, 5, -Infinity]))[3] as Float32Array;
+    expect(Array.from(out)).toEqual([Infinity, Infinity, -Infinity, -Infinity]);
+  });
+
+  it('refuses a list longer than a spec holds (it could be built but not loaded back)', () => {
+    expectRuleLMError(
+      () => new RepetitionPenalty({ mode: 'presence', penalty: 1, exempt: new Array<number>(1_048_577).fill(0) }),
+      '`exempt` has 1048577 ids; at most 1048576 are supported (what a spec holds)',
+      'exempt',
+    );
+  });
+
+  it('a presence penalty whose weight overflows it leaves ±Infinity as they are', () => {
+    // As an expert of weight 1e10: 1e10 * -1e308 overflows, the amount saturates.
+    const p = new ProductOfExperts({ experts: [{ processor: new RepetitionPenalty({ mode: 'presence', penalty: -1e308 }), weight: 1e10 }] });
+    expect(Array.from(run(p, [], [0, 1], row([-Infinity, Infinity, 1]))[2] as Float32Array)).toEqual([-Infinity, Infinity, 1]);
   });
 });

@@ -1,6 +1,6 @@
 import type { Vocabulary } from '../../src/index';
 import { describe, expect, it } from 'vitest';
-import { createVocabulary, startSequence, TokenBias, TokenHistory } from '../../src/index';
+import { createVocabulary, parseSpec, ProductOfExperts, startSequence, TokenBias, TokenHistory, toSpec } from '../../src/index';
 import { expectRuleLMError } from '../helpers/errors';
 import { row, run } from '../helpers/rows';
 import { loadTokenizer } from '../helpers/tokenizers';
@@ -188,8 +188,7 @@ describe('tokenBias', () => {
   describe('validation', () => {
     it('rejects bad biases, naming the entry', () => {
       const cases: [unknown, string, string][] = [
-        [[], '`biases` must be a non-empty array of biases, but is []', 'biases'],
-        [undefined, '`biases` must be a non-empty array of biases, but is undefined', 'biases'],
+        [undefined, '`biases` must be an array of biases, but is undefined', 'biases'],
         [[5], '`biases[0]` must be an object with `token`, `tokens` or `text`, and `bias`, but is 5', 'biases[0]'],
         [[{ bias: 1 }], '`biases[0]` must be an object with exactly one of `token`, `tokens` or `text`, but is {"bias":1}', 'biases[0]'],
         [[{ token: 1, text: 'a', bias: 1 }], '`biases[0]` must be an object with exactly one of `token`, `tokens` or `text`, but is {"token":1,"text":"a","bias":1}', 'biases[0]'],
@@ -225,5 +224,36 @@ describe('tokenBias', () => {
       expectRuleLMError(() => startSequence(p, { prompt: [], vocabSize: V }), '`biases` holds token id 6, outside a vocabulary of 6 ids (0 to 5)', 'biases');
       expect(() => startSequence(p, { prompt: [], vocabSize: 7 })).not.toThrow();
     });
+  });
+});
+
+describe('tokenBias: hostile numbers (issue 13)', () => {
+  it('refuses biases on one token whose sum overflows, instead of an infinite bias that turns -Infinity into NaN', () => {
+    expectRuleLMError(
+      () => new TokenBias({ biases: [{ token: 3, bias: 1e308 }, { token: 3, bias: 1e308 }] }),
+      '`biases` on token 3 add up to Infinity, beyond the largest finite number; give smaller biases',
+      'biases',
+    );
+    expectRuleLMError(() => new TokenBias({ biases: [{ token: 1, bias: -1e308 }, { token: 1, bias: -1e308 }] }), '`biases` on token 1 add up to -Infinity, beyond the largest finite number; give smaller biases', 'biases');
+  });
+
+  it('a weight that overflows weight * bias leaves a masked token masked and +Infinity as it is', () => {
+    const bias = new TokenBias({ biases: [{ token: 0, bias: 1e308 }, { token: 1, bias: -1e308 }, { tokens: [2, 3], bias: 1e308 }] });
+    const base = row([-Infinity, Infinity, 0, -Infinity]);
+    const out = new ProductOfExperts({ experts: [{ processor: bias, weight: 10 }] });
+    // t = 0 after the prompt [2]: the sequence [2, 3] matches, so token 3 gets the sequence bias.
+    expect(Array.from(run(out, [2], [], base)[0] as Float32Array)).toEqual([-Infinity, Infinity, 0, -Infinity]);
+    // A finite score with the largest bias saturates to +Infinity in float32, never NaN.
+    expect(Array.from(run(out, [], [], row([1, 2, 3, 4]))[0] as Float32Array)).toEqual([Infinity, -Infinity, 3, 4]);
+  });
+
+  it('an empty list, or one whose every text was skipped, biases nothing and loads back from its spec', () => {
+    const skipped = new TokenBias({ tokenizer: sp(), biases: [{ text: 'zebra', bias: 2 }], unresolved: 'skip' });
+    expect(skipped.skipped).toEqual(['zebra']);
+    expect(skipped.toJSON()).toEqual({ kind: 'token-bias', biases: [] });
+    const again = parseSpec(JSON.stringify(toSpec(skipped)));
+    expect(toSpec(again)).toEqual(toSpec(skipped));
+    expect(Array.from(run(again, [], [], row([1, 2, 3]))[0] as Float32Array)).toEqual([1, 2, 3]);
+    expect(Array.from(run(new TokenBias({ biases: [] }), [], [], row([1, -Infinity]))[0] as Float32Array)).toEqual([1, -Infinity]);
   });
 });

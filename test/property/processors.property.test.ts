@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Processor } from '../../src/index';
-import { Chain, EndOfSequenceRamp, parseSpec, PositionBias, ProductOfExperts, RepetitionPenalty, startSequence, TokenBias, toSpec } from '../../src/index';
+import { Chain, EndOfSequenceRamp, PositionBias, ProductOfExperts, RepetitionPenalty, startSequence, TokenBias } from '../../src/index';
 import { logitsProcessorList } from '../../src/adapters/transformers/index';
 
 const V = 24;
@@ -174,18 +174,6 @@ describe('processor properties', () => {
       { numRuns: 200 },
     );
   });
-
-  it('a processor built again from its JSON spec gives the same spec and the same rows', () => {
-    fc.assert(
-      fc.property(processors, tokens(8), tokens(12), maskedRow, (p, prompt, steps, row) => {
-        const json = JSON.stringify(toSpec(p));
-        const again = parseSpec(json);
-        expect(JSON.stringify(toSpec(again))).toBe(json);
-        // JSON has no -0 (a penalty or weight of -0 comes back as 0), so compare scores with 0 === -0.
-        const scores = (rows: Float32Array[]): number[][] => rows.map((r) => Array.from(r, (x) => x + 0));
-        expect(scores(run(again, prompt, steps, row))).toEqual(scores(run(p, prompt, steps, row)));
-      }),
-      { numRuns: 200 },
-    );
-  });
+  // The spec round trip is a property of test/property/hostile-input.property.test.ts, over every
+  // finite option value (these mild ones included).
 });

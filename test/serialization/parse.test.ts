@@ -230,6 +230,26 @@ describe('parseSpec rejects bad input with clear errors', () => {
     reject('{"rulelm":1,"processor":{"kind":"token-bias","biases":[{"text":"x","bias":1}]}}', '`biases[0].text` is text, so `tokenizer` is required (in `spec.processor`)', 'spec.processor.tokenizer');
   });
 
+  it('errors inside unions name the innermost place and a real reason (issue 13: "Expected Object but received Object")', () => {
+    const spec = (processor: unknown): unknown => ({ rulelm: 1, processor });
+    const P = 'spec.processor';
+    reject(spec({ kind: 'token-bias', biases: [{ token: '1', bias: 1 }] }), `\`${P}.biases[0].token\` is invalid: Invalid type: Expected number but received "1"`, `${P}.biases[0].token`);
+    reject(spec({ kind: 'token-bias', biases: [{ tokens: [1, 'x'], bias: 1 }] }), `\`${P}.biases[0].tokens[1]\` is invalid: Invalid type: Expected number but received "x"`, `${P}.biases[0].tokens[1]`);
+    reject(spec({ kind: 'token-bias', biases: [{ text: 'a', bias: 'x' }] }), `\`${P}.biases[0].bias\` is invalid: Invalid type: Expected number but received "x"`, `${P}.biases[0].bias`);
+    reject(spec({ kind: 'token-bias', biases: [{ token: 1, tokens: [1], bias: 1 }] }), `\`${P}.biases[0]\` is invalid: Expected an object with exactly one of \`token\`, \`tokens\` or \`text\`, and \`bias\``, `${P}.biases[0]`);
+    reject(spec({ kind: 'token-bias', biases: [5] }), `\`${P}.biases[0]\` is invalid: Expected an object with exactly one of \`token\`, \`tokens\` or \`text\`, and \`bias\``, `${P}.biases[0]`);
+    reject(spec({ kind: 'repetition-penalty', mode: 'presence', penalty: 1, scope: 3 }), `\`${P}.scope\` is invalid: Expected "response", "sequence" or an object { after: [ids], fallback? }`, `${P}.scope`);
+    reject(spec({ kind: 'repetition-penalty', mode: 'presence', penalty: 1, scope: 'all' }), `\`${P}.scope\` is invalid: Invalid type: Expected ("response" | "sequence") but received "all"`, `${P}.scope`);
+    reject(spec({ kind: 'repetition-penalty', mode: 'presence', penalty: 1, scope: { after: [1, 'x'] } }), `\`${P}.scope.after[1]\` is invalid: Invalid type: Expected number but received "x"`, `${P}.scope.after[1]`);
+    reject(spec({ kind: 'end-of-sequence-ramp', eosTokenIds: '2' }), `\`${P}.eosTokenIds\` is invalid: Invalid type: Expected number but received "2"`, `${P}.eosTokenIds`);
+    reject(spec({ kind: 'end-of-sequence-ramp', eosTokenIds: [2, -1] }), `\`${P}.eosTokenIds[1]\` is invalid: Invalid value: Expected >=0 but received -1`, `${P}.eosTokenIds[1]`);
+    reject(spec({ kind: 'position-bias', positions: [{ at: 0, biases: [1, 'x'] }] }), `\`${P}.positions[0].biases[1]\` is invalid: Invalid type: Expected number but received "x"`, `${P}.positions[0].biases[1]`);
+    reject(spec({ kind: 'position-bias', positions: [{ at: 0, biases: [{ token: 1, bias: '2' }] }] }), `\`${P}.positions[0].biases[0].bias\` is invalid: Invalid type: Expected number but received "2"`, `${P}.positions[0].biases[0].bias`);
+    // Unions in other files' schemas (the preset's) get the same treatment from parseSpec.
+    reject(spec({ kind: 'hewitt2024', eosTokenIds: 'x' }), `\`${P}.eosTokenIds\` is invalid: Invalid type: Expected number but received "x"`, `${P}.eosTokenIds`);
+    reject(spec({ kind: 'chain', processors: [{ kind: 'hewitt2024', markers: { user: 5 } }] }), `\`${P}.processors[0].markers.user\` is invalid: Invalid type: Expected string but received 5`, `${P}.processors[0].markers.user`);
+  });
+
   it('unknown kinds, also nested, name the place', () => {
     const kinds = '"chain", "end-of-sequence-ramp", "repetition-penalty", "token-bias", "position-bias", "product-of-experts", "hewitt2024"';
     const unknown = (where: string): string => `\`${where}\` is invalid: Expected an object whose \`kind\` is one of ${kinds}`;
@@ -256,9 +276,9 @@ describe('parseSpec rejects bad input with clear errors', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     let deep: unknown = { kind: 'chain', processors: [] };
     for (let i = 0; i < 40; i++) deep = { kind: 'chain', processors: [deep] };
-    expect(() => parseSpec({ rulelm: 1, processor: deep })).toThrow(/is nested deeper than 32 levels/);
+    expect(() => parseSpec({ rulelm: 1, processor: deep })).toThrow(/is nested deeper than 64 levels/);
     reject('x'.repeat(101), '`spec` is 101 characters long, more than `maxSize` (100)', 'spec', { maxSize: 100 });
-    reject({ rulelm: 1, processor: { kind: 'token-bias', biases: Array.from({ length: 50 }, (_, i) => ({ token: i, bias: 1 })) } }, '`spec` is too large', 'spec', { maxSize: 100 });
+    reject({ rulelm: 1, processor: { kind: 'token-bias', biases: Array.from({ length: 50 }, (_, i) => ({ token: i, bias: 1 })) } }, '`spec` is too large: more than `maxSize` (100) JSON values; pass a larger `maxSize` to read it', 'spec', { maxSize: 100 });
     expect(() => parseSpec('{}', { maxsize: 3 } as never)).toThrow('unknown option "maxsize"');
   });
 

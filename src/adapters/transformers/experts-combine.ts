@@ -3,6 +3,7 @@
 // optimizes far better than loops inside a long async function; nothing here allocates per row.
 import type { PlausibilityCut } from './experts';
 import { RuleLMError } from '../../core/errors';
+import { saturate } from '../../core/validate';
 
 /** One expert's logits for a step, read in place: row `b`'s last position starts at {@link rowStart}. */
 export interface StepLogits {
@@ -69,19 +70,27 @@ export function maxAt(source: Float32Array, offset: number, width: number): numb
  * @param offset First index.
  * @param width Number of scores.
  * @param max Their max ({@link maxAt}).
- * @returns The log of the sum of their exponentials (`max` itself when infinite).
+ * @returns The log of the sum of their exponentials, `NaN` scores left out (`max` itself when infinite).
  */
 export function logSumExpAt(source: Float32Array, offset: number, width: number, max: number): number {
   if (max === -Infinity || max === Infinity) return max;
   let sum = 0;
-  for (let j = 0; j < width; j++) sum += Math.exp((source[offset + j] as number) - max);
+  for (let j = 0; j < width; j++) {
+    const x = source[offset + j] as number;
+    // A NaN score (a broken model) stays at its own token and is kept out of the normalizer, as
+    // the core's ProductOfExperts does; counted, it would make every score NaN.
+    if (!Number.isNaN(x)) sum += Math.exp(x - max);
+  }
   return max + Math.log(sum);
 }
 
 /**
  * `target = (assign ? 0 : target) + weight * (source - shift)`: adds `weight * log_softmax` when
  * `shift` is the log-sum-exp. A token this expert masks (`-Infinity`) is masked in the result,
- * whatever the weight's sign.
+ * whatever the weight's sign, and a masked token stays masked. When `shift` is `+Infinity` (a
+ * `+Infinity` score), those scores take all the mass: they add 0, every other token is masked. A
+ * `NaN` score stays `NaN` at its own token (unless masked). Each term is saturated to a finite
+ * number, so no sum becomes `NaN`.
  *
  * @param target The combined row (length `width`).
  * @param source The expert's scores.
@@ -92,10 +101,29 @@ export function logSumExpAt(source: Float32Array, offset: number, width: number,
  * @param assign Overwrite `target` instead of adding to it (the first expert).
  */
 export function addLogProbs(target: Float32Array, source: Float32Array, offset: number, width: number, weight: number, shift: number, assign: boolean): void {
+  if (shift === Infinity) {
+    addForced(target, source, offset, width, assign);
+    return;
+  }
   for (let j = 0; j < width; j++) {
     const x = source[offset + j] as number;
     if (x === -Infinity) target[j] = -Infinity;
-    else target[j] = (assign ? 0 : (target[j] as number)) + weight * (x - shift);
+    // saturate: weight * (x - shift) can overflow, and an infinite term would make NaN of a sum.
+    else if (assign) target[j] = saturate(weight * (x - shift));
+    else if (target[j] !== -Infinity) target[j]! += saturate(weight * (x - shift));
+  }
+}
+
+// An expert with +Infinity scores puts all its mass on them: log-probability 0 there (whatever the
+// weight), -Infinity (masked) elsewhere; a NaN score stays NaN at its own token.
+function addForced(target: Float32Array, source: Float32Array, offset: number, width: number, assign: boolean): void {
+  for (let j = 0; j < width; j++) {
+    const x = source[offset + j] as number;
+    if (x === Infinity) {
+      if (assign) target[j] = 0;
+    } else if (Number.isNaN(x)) {
+      if (assign || target[j] !== -Infinity) target[j] = NaN;
+    } else target[j] = -Infinity;
   }
 }
 

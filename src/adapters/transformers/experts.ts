@@ -113,7 +113,9 @@ export interface ExpertsGenerationResult {
  * the plausibility cut (if any), then the rulelm `processor` (if any), then decoding (greedy,
  * or sampling with temperature, top-k and top-p from a seeded source). The processor sees the
  * exact scores; without one, the loop skips the normalizers (a constant per row, which changes
- * no decoding decision). Each model keeps its own KV cache, stepped with the methods
+ * no decoding decision). Scores a broken model gives are handled as the core's
+ * `ProductOfExperts` does: a `NaN` logit stays at its own token (never picked, never spread to
+ * the others), a `+Infinity` logit takes all of its expert's mass. Each model keeps its own KV cache, stepped with the methods
  * transformers.js's own `generate()` uses; the models' forward passes of a step are issued
  * together so independent models can overlap where the backend allows.
  *
@@ -124,8 +126,9 @@ export interface ExpertsGenerationResult {
  *
  * @param options Experts, tokenizer, prompts, processor, decoding and stopping options.
  * @returns The rows, the number of steps and the seed.
- * @throws {RuleLMError} On bad options, vocabularies that differ (in size, unless
- * `truncateVocabulary`; in content, always). Rejects with the signal's reason when aborted.
+ * @throws {RuleLMError} On bad options (`temperature`, `topK` or `topP` without `sample: true`
+ * among them), vocabularies that differ (in size, unless `truncateVocabulary`; in content,
+ * always), or a step where every token is masked or `NaN`. Rejects with the signal's reason when aborted.
  * @example
  * ```ts
  * const { rows } = await generateWithExperts({ tokenizer, prompts: 'Once upon a time', experts: [{ model: big, weight: 1 }, { model: small, weight: -0.5 }], maxNewTokens: 50 });
@@ -201,7 +204,7 @@ function nextToken(settings: ResolvedExpertsOptions, row: GenerationRow, b: numb
   combineRow(combined, logits, settings.weights, b, vocabSize, settings.processor !== undefined, settings.plausibility);
   row.sequence?.process(combined);
   const token = pickToken(combined, settings.decoding, settings.random);
-  if (token < 0) throw new RuleLMError(`every token is masked in row ${b} at step ${step}`, { argument: 'experts' });
+  if (token < 0) throw new RuleLMError(`every token is masked (-Infinity) or NaN in row ${b} at step ${step}`, { argument: 'experts' });
   return token;
 }
 

@@ -33,6 +33,15 @@ describe('resolveExpertsOptions', () => {
     expect(() => resolveExpertsOptions({ ...base, tokenizer: null as never })).toThrow('`tokenizer` must be a transformers.js tokenizer, but is null');
     expect(() => resolveExpertsOptions({ ...base, seed: 1.5 })).toThrow('`seed` must be a safe integer, but is 1.5');
   });
+
+  it('rejects temperature, topK and topP without sample: true instead of ignoring them (as the CLI does)', async () => {
+    const { model, tokenizer } = await loadTiny();
+    const base = { tokenizer, prompts: 'Hi', experts: [{ model, weight: 1 }] };
+    expect(() => resolveExpertsOptions({ ...base, temperature: 0.7 })).toThrow('[rulelm] `temperature` needs `sample: true` (decoding is greedy otherwise)');
+    expect(() => resolveExpertsOptions({ ...base, topK: 5 })).toThrow('[rulelm] `topK` needs `sample: true` (decoding is greedy otherwise)');
+    expect(() => resolveExpertsOptions({ ...base, topP: 0.9 })).toThrow('[rulelm] `topP` needs `sample: true` (decoding is greedy otherwise)');
+    expect(resolveExpertsOptions({ ...base, sample: true, temperature: 0.7 }).decoding.temperature).toBe(0.7);
+  });
 });
 
 describe('the shared vocabulary', () => {

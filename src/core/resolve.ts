@@ -11,36 +11,82 @@ export type Boundary = 'both' | 'leading' | 'none';
 
 /** What a text resolved to: single tokens and multi-token sequences, each with its spelling. */
 export interface TextResolution {
-  /** Ids of single tokens that spell the text (with the boundaries asked for). */
+  /** Ids of single tokens that spell the text (with the boundaries asked for), in increasing order. */
   readonly ids: readonly number[];
-  /** Token sequences of two or more tokens that spell it, when no single token does. */
+  /**
+   * Runs of two or more tokens that spell the text (with the boundaries asked for), as the
+   * vocabulary's encoder writes it in some context, in lexicographic order of their ids.
+   */
   readonly sequences: readonly (readonly number[])[];
 }
 
-function spelling(vocabulary: Vocabulary, ids: readonly number[]): string | undefined {
-  let text = '';
-  for (const id of ids) {
-    const s = vocabulary.surface(id);
-    if (s === undefined) return undefined;
-    text += s;
+/**
+ * The contexts a text is encoded in to find how the encoder spells it: what comes before it
+ * (nothing, a space, a newline, punctuation, a word, a digit) and after it. A tokenizer's
+ * spelling of a text depends only on its neighbours, through its pre-tokenizer (byte-level BPE
+ * splits `"delve"` from `" delve"`), its normalizer (SentencePiece's dummy `▁` at the start) and
+ * its merges.
+ */
+const PREFIXES = ['', ' ', '\n', '\n\n', 'a ', 'A. ', '. ', ', ', '(', '"', ': ', '- ', '1 ', '\t', '* '] as const;
+const SUFFIXES = ['', ' ', '\n', '.', ', a', '!'] as const;
+
+const utf8 = new TextEncoder();
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+// Every run of `ids` whose bytes are exactly one of `wanted`.
+function spellingRuns(vocabulary: Vocabulary, ids: readonly number[], wanted: readonly Uint8Array[], found: (run: readonly number[]) => void): void {
+  const longest = Math.max(...wanted.map((w) => w.length));
+  const parts = ids.map((id) => vocabulary.bytes(id));
+  for (let i = 0; i < ids.length; i++) {
+    let length = 0;
+    for (let j = i; j < ids.length; j++) {
+      const part = parts[j];
+      if (part === undefined || part.length === 0) break;
+      length += part.length;
+      if (length > longest) break;
+      const bytes = new Uint8Array(length);
+      let at = 0;
+      for (let k = i; k <= j; k++) {
+        bytes.set(parts[k] as Uint8Array, at);
+        at += (parts[k] as Uint8Array).length;
+      }
+      if (wanted.some((w) => sameBytes(w, bytes))) found(ids.slice(i, j + 1));
+    }
   }
-  return text;
+}
+
+function compareRuns(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return (a[i] as number) - (b[i] as number);
+  return a.length - b.length;
 }
 
 /**
- * Resolves text to every token that spells it, for any vocabulary kind. A single token is
- * preferred; when none spells the text, the vocabulary's encoder is asked for token
- * sequences, and a sequence counts only if its pieces spell exactly the text (or the text after
- * a space, per `boundary`).
+ * Resolves text to every token and token run that spells it, for any vocabulary kind:
+ * - `ids`: every single token whose text is exactly the text (or the text after a space, per
+ *   `boundary`), whether or not the encoder ever produces it;
+ * - `sequences`: every run of two or more tokens that the vocabulary's encoder writes for the
+ *   text in some context (at the start, after a space, a newline, punctuation, a word or a
+ *   digit, followed by nothing, a space, a newline or punctuation), compared byte for byte, so
+ *   characters spelled by byte tokens (`<0xC3><0xA9>` for "é", emoji) resolve too. Byte-level
+ *   BPE spells "delve" as `Ġdelve` after a space but `del` + `ve` at the start of a line: with
+ *   `"both"` the first is an id and the second a sequence.
+ *
+ * Without an encoder only single tokens are found.
  *
  * @param vocabulary The vocabulary.
  * @param text Non-empty text.
- * @param boundary Which spellings count.
+ * @param boundary Which spellings count (default `"both"`).
  * @returns The ids and sequences; both empty when nothing spells the text.
  * @throws {RuleLMError} On empty text.
  * @example
  * ```ts
  * resolveText(vocabulary, 'I', 'both'); // { ids: [306, 29902], sequences: [] } on Llama 2
+ * resolveText(vocabulary, '\u00e9', 'none'); // { ids: [], sequences: [[0, 1]] } with pieces ['\u00c3', '\u00a9'] (byte-level)
  * ```
  */
 export function resolveText(vocabulary: Vocabulary, text: string, boundary: Boundary = 'both'): TextResolution {
@@ -50,21 +96,25 @@ export function resolveText(vocabulary: Vocabulary, text: string, boundary: Boun
   const wanted: string[] = [];
   if (boundary !== 'leading') wanted.push(text);
   if (boundary !== 'none') wanted.push(` ${text}`);
-  const ids = [...new Set(wanted.flatMap((w) => vocabulary.idsWithSurface(w)))].sort((a, b) => a - b);
-  if (ids.length > 0 || vocabulary.encode === undefined) return { ids, sequences: [] };
-  const sequences: number[][] = [];
-  const seen = new Set<string>();
-  for (const candidate of [text, ` ${text}`]) {
-    const encoded = [...vocabulary.encode(candidate)];
-    const spelled = spelling(vocabulary, encoded);
-    if (encoded.length < 2 || spelled === undefined || !wanted.includes(spelled)) continue;
-    const key = encoded.join(',');
-    if (!seen.has(key)) {
-      seen.add(key);
-      sequences.push(encoded);
+  const single = new Set(wanted.flatMap((w) => vocabulary.idsWithSurface(w)));
+  const sequences = new Map<string, readonly number[]>();
+  const encode = vocabulary.encode;
+  if (encode !== undefined) {
+    const wantedBytes = wanted.map((w) => utf8.encode(w));
+    const seen = new Set<string>();
+    for (const before of PREFIXES) {
+      for (const after of SUFFIXES) {
+        const input = before + text + after;
+        if (seen.has(input)) continue;
+        seen.add(input);
+        spellingRuns(vocabulary, encode(input), wantedBytes, (run) => {
+          if (run.length === 1) single.add(run[0] as number);
+          else sequences.set(run.join(','), run);
+        });
+      }
     }
   }
-  return { ids: [], sequences };
+  return { ids: [...single].sort((a, b) => a - b), sequences: [...sequences.values()].sort(compareRuns) };
 }
 
 /**

@@ -24,6 +24,12 @@ export interface Vocabulary {
   /** The text an id spells (special tokens and partial UTF-8 bytes spell none: `undefined`). */
   surface(id: number): string | undefined;
   /**
+   * The UTF-8 bytes an id spells, also for byte pieces that are only part of a character
+   * (`<0xC3>`, GPT-2's `Ã`); `undefined` for special tokens and ids without a piece. A run of
+   * tokens spells a text when its bytes, concatenated, are the text's UTF-8 bytes.
+   */
+  bytes(id: number): Uint8Array | undefined;
+  /**
    * Every id whose surface is exactly `text`, in increasing order. SentencePiece byte-fallback
    * pieces (`<0x3C>`) count only when no regular piece spells the text (a tokenizer produces
    * them only then), so `"\n"` is `<0x0A>` on Llama 2 but `"<"` is the piece `<`.
@@ -78,6 +84,27 @@ function decodeBytes(bytes: number[]): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+const utf8Encoder = new TextEncoder();
+
+function bytesOf(kind: VocabularyKind, piece: string): Uint8Array {
+  if (kind === 'sentencepiece') {
+    const byte = BYTE_PIECE.exec(piece);
+    if (byte) return Uint8Array.of(parseInt(byte[1] as string, 16));
+    return utf8Encoder.encode(piece.replaceAll('\u2581', ' '));
+  }
+  if (kind === 'byte-level') {
+    const table = byteLevelTable();
+    const bytes: number[] = [];
+    for (const ch of piece) {
+      const b = table.get(ch);
+      if (b === undefined) return utf8Encoder.encode(piece); // an added token written in plain text
+      bytes.push(b);
+    }
+    return Uint8Array.from(bytes);
+  }
+  return utf8Encoder.encode(piece);
 }
 
 function surfaceOf(kind: VocabularyKind, piece: string): string | undefined {
@@ -169,6 +196,10 @@ export /* @__NO_SIDE_EFFECTS__ */ function createVocabulary(source: VocabularySo
     encode,
     piece: (id) => pieces[id],
     surface: (id) => allSurfaces()[id],
+    bytes(id: number): Uint8Array | undefined {
+      const p = pieces[id];
+      return p === undefined || special.has(id) ? undefined : bytesOf(kind, p);
+    },
     idsWithSurface(text: string): readonly number[] {
       if (!bySurface) {
         const regular = new Map<string, number[]>();
@@ -191,7 +222,8 @@ export /* @__NO_SIDE_EFFECTS__ */ function createVocabulary(source: VocabularySo
 const fromTokenizer = new WeakMap<object, Vocabulary>();
 
 function isVocabulary(value: object): value is Vocabulary {
-  return typeof (value as Vocabulary).idsWithSurface === 'function' && typeof (value as Vocabulary).surface === 'function';
+  const v = value as Vocabulary;
+  return typeof v.idsWithSurface === 'function' && typeof v.surface === 'function' && typeof v.bytes === 'function';
 }
 
 /**

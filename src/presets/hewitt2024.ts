@@ -100,6 +100,8 @@ export class Hewitt2024 extends Chain {
   /**
    * How the preset is read from JSON (`{ "kind": "hewitt2024", ...options }`, which needs the
    * tokenizer given to `parseSpec`).
+   *
+   * @internal
    */
   static readonly presetSpec: SpecDefinition<Hewitt2024Spec> = {
     kind: 'hewitt2024',
@@ -131,7 +133,11 @@ const RULES: readonly Hewitt2024Rule[] = ['eos', 'uniform', 'diversity', 'start'
 function parseRules(value: unknown): Hewitt2024Rule[] {
   if (typeof value === 'string') {
     const names = value.split('-').filter((n) => n.length > 0);
-    for (const n of names) assertOneOf('rules', n, RULES);
+    for (const n of names) {
+      if (!(RULES as readonly string[]).includes(n)) {
+        throw new RuleLMError(`\`rules\` must be rule names joined by "-" (such as "eos-uniform-diversity"; names: ${RULES.map((r) => `"${r}"`).join(', ')}), but is ${JSON.stringify(value)}`, { argument: 'rules' });
+      }
+    }
     return RULES.filter((r) => names.includes(r));
   }
   assertOptions('rules', value, RULES);

@@ -71,16 +71,35 @@ describe('resolveText', () => {
       expect(resolveText(v, 'Hello', 'none')).toEqual({ ids: [], sequences: [] });
     });
 
-    it('asks the encoder only when no single token spells the text', () => {
-      const asked: string[] = [];
-      const v = sentencepiece((text) => {
-        asked.push(text);
-        return encode(text);
-      });
-      resolveText(v, 'I');
-      expect(asked).toEqual([]);
-      resolveText(v, 'Hello');
-      expect(asked).toEqual(['Hello', ' Hello']);
+    it('keeps every spelling: a single token after a space and two tokens at a line start (byte-level "delve")', () => {
+      const v = createVocabulary({ pieces: ['del', 've', '\u0120delve'], kind: 'byte-level', encode: (t) => (t === 'delve' ? [0, 1] : t === ' delve' ? [2] : []) });
+      expect(resolveText(v, 'delve', 'both')).toEqual({ ids: [2], sequences: [[0, 1]] });
+      expect(resolveText(v, 'delve', 'none')).toEqual({ ids: [], sequences: [[0, 1]] });
+      expect(resolveText(v, 'delve', 'leading')).toEqual({ ids: [2], sequences: [] });
+    });
+
+    it('finds the encoder\'s spelling inside a longer encoding (the text after a newline, before punctuation)', () => {
+      // 0 "\n" 1 "del" 2 "ve" 3 "." 4 "Ġdel" : "delve" alone is not encodable here, only in context.
+      const table: Record<string, number[]> = { '\ndelve': [0, 1, 2], 'delve.': [1, 2, 3] };
+      const v = createVocabulary({ pieces: ['\u010a', 'del', 've', '.', '\u0120del'], kind: 'byte-level', encode: (t) => table[t] ?? [] });
+      expect(resolveText(v, 'delve', 'none')).toEqual({ ids: [], sequences: [[1, 2]] });
+    });
+
+    it('characters spelled only by byte tokens resolve, byte-level and SentencePiece byte fallback', () => {
+      const byteLevel = createVocabulary({ pieces: ['\u00c3', '\u00a9'], kind: 'byte-level', encode: (t) => (t === '\u00e9' ? [0, 1] : []) });
+      expect(resolveText(byteLevel, '\u00e9', 'none')).toEqual({ ids: [], sequences: [[0, 1]] });
+      const fallback = createVocabulary({ pieces: ['<0xC3>', '<0xA9>'], kind: 'sentencepiece', encode: (t) => (t === '\u00e9' ? [0, 1] : []) });
+      expect(resolveText(fallback, '\u00e9', 'none')).toEqual({ ids: [], sequences: [[0, 1]] });
+      // An emoji (4 bytes) after a space: ▁ then its four byte pieces.
+      const emoji = createVocabulary({ pieces: ['\u2581', '<0xF0>', '<0x9F>', '<0x98>', '<0x80>'], kind: 'sentencepiece', encode: (t) => (t === '\u{1F600}' ? [0, 1, 2, 3, 4] : []) });
+      expect(resolveText(emoji, '\u{1F600}', 'both')).toEqual({ ids: [], sequences: [[0, 1, 2, 3, 4], [1, 2, 3, 4]] });
+    });
+
+    it('a SentencePiece ▁ the encoder puts before the first piece: the text is also spelled without it', () => {
+      const v = createVocabulary({ pieces: ['\u2581', '\u4f60', '\u597d'], kind: 'sentencepiece', encode: (t) => (t === '\u4f60\u597d' ? [0, 1, 2] : []) });
+      expect(resolveText(v, '\u4f60\u597d', 'none')).toEqual({ ids: [], sequences: [[1, 2]] });
+      expect(resolveText(v, '\u4f60\u597d', 'both')).toEqual({ ids: [], sequences: [[0, 1, 2], [1, 2]] });
+      expect(resolveText(v, '\u4f60\u597d', 'leading')).toEqual({ ids: [], sequences: [[0, 1, 2]] });
     });
 
     it('finds no sequence without an encoder', () => {

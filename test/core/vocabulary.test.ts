@@ -172,3 +172,24 @@ describe('toVocabulary', () => {
     expect(v.encode?.('Hello world')).toEqual([22557, 1526]);
   });
 });
+
+describe('Vocabulary.bytes', () => {
+  it('gives the UTF-8 bytes of every kind of piece, partial characters included, and none for special tokens', () => {
+    const sp = createVocabulary({ pieces: ['<s>', '\u2581caf\u00e9', '<0xC3>', '<0x0A>'], kind: 'sentencepiece', specialTokenIds: [0] });
+    expect(sp.bytes(0)).toBeUndefined();
+    expect([...(sp.bytes(1) ?? [])]).toEqual([0x20, 0x63, 0x61, 0x66, 0xc3, 0xa9]);
+    expect([...(sp.bytes(2) ?? [])]).toEqual([0xc3]);
+    expect(sp.surface(2)).toBeUndefined();
+    expect([...(sp.bytes(3) ?? [])]).toEqual([0x0a]);
+    expect(sp.bytes(9)).toBeUndefined();
+    // GPT-2's table: Ġ is 0x20, Ã is 0xC3, © is 0xA9; an added token written in plain text is its UTF-8.
+    const bl = createVocabulary({ pieces: ['\u0120I', '\u00c3', '\u00a9', '<|im_start|>', '<think>'], kind: 'byte-level', specialTokenIds: [3] });
+    expect([...(bl.bytes(0) ?? [])]).toEqual([0x20, 0x49]);
+    expect([...(bl.bytes(1) ?? [])]).toEqual([0xc3]);
+    expect([...(bl.bytes(2) ?? [])]).toEqual([0xa9]);
+    expect(bl.bytes(3)).toBeUndefined();
+    expect([...(bl.bytes(4) ?? [])]).toEqual([...new TextEncoder().encode('<think>')]);
+    const plain = createVocabulary({ pieces: ['\u00e9'], kind: 'plain' });
+    expect([...(plain.bytes(0) ?? [])]).toEqual([0xc3, 0xa9]);
+  });
+});

@@ -357,7 +357,16 @@ describe('hewitt2024 on the real llama2 tokenizer', () => {
   describe('option errors', () => {
     it('rejects bad rules, fidelity and unknown options', () => {
       const tok = loadTokenizer('llama2');
-      expectRuleLMError(() => hewitt2024(tok, { rules: 'eos-uniform-diversty' }), '`rules` must be one of "eos", "uniform", "diversity", "start", but is "diversty"', 'rules');
+      expectRuleLMError(
+        () => hewitt2024(tok, { rules: 'eos-uniform-diversty' }),
+        '`rules` must be rule names joined by "-" (such as "eos-uniform-diversity"; names: "eos", "uniform", "diversity", "start"), but is "eos-uniform-diversty"',
+        'rules',
+      );
+      expectRuleLMError(
+        () => hewitt2024(tok, { rules: 'eos,uniform' }),
+        '`rules` must be rule names joined by "-" (such as "eos-uniform-diversity"; names: "eos", "uniform", "diversity", "start"), but is "eos,uniform"',
+        'rules',
+      );
       expectRuleLMError(() => hewitt2024(tok, { rules: { eos: true, typo: true } as never }), '`rules` has an unknown option "typo"; known options are `eos`, `uniform`, `diversity`, `start`', 'rules.typo');
       expectRuleLMError(() => hewitt2024(tok, { rules: { eos: 1 } as never }), '`rules.eos` must be a boolean, but is 1', 'rules.eos');
       expectRuleLMError(() => hewitt2024(tok, { rules: 5 as never }), '`rules` must be an object, but is 5', 'rules');

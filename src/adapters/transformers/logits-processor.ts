@@ -6,7 +6,7 @@ import { LogitsProcessor, LogitsProcessorList } from '@huggingface/transformers'
 import { RuleLMError } from '../../core/errors';
 import { assertProcessor } from '../../core/processor';
 import { startSequence } from '../../core/sequence';
-import { assertOptions, fail, toTokenIds } from '../../core/validate';
+import { assertBoolean, assertOptions, fail, toTokenIds } from '../../core/validate';
 import { EndOfSequenceRamp } from '../../processors/end-of-sequence-ramp';
 import { modelInfo } from './model-info';
 
@@ -34,9 +34,10 @@ export interface RuleLMLogitsProcessorOptions {
   readonly vocabSize?: number;
   /**
    * The tokenizer that encoded the prompts. transformers.js pads batches with the tokenizer's
-   * `pad_token_id` (its EOS when it has no pad token), which may differ from the model's.
+   * `pad_token_id` (its EOS when it has no pad token), which may differ from the model's; its
+   * `bos_token_id` tells when padding and BOS share an id.
    */
-  readonly tokenizer?: { readonly pad_token_id?: number | null | undefined };
+  readonly tokenizer?: { readonly pad_token_id?: number | null | undefined; readonly bos_token_id?: number | null | undefined };
   /**
    * Padding id stripped from the left of each prompt row. Default: both the tokenizer's and the
    * model's padding ids, whichever are known.
@@ -44,6 +45,12 @@ export interface RuleLMLogitsProcessorOptions {
   readonly padTokenId?: number;
   /** Called for every processor's changes at every step (costs a pass over the row per processor). */
   readonly trace?: (event: TraceEvent) => void;
+  /**
+   * Accept an end-of-sequence ramp that raises only some of the ids the model stops on (default
+   * `false`: that is an error, because generation can then end on an id the ramp never raised,
+   * or never end by the ramp at all). The ids a ramp raises must always be ids the model stops on.
+   */
+  readonly partialEndOfSequence?: boolean;
 }
 
 interface Row {
@@ -55,10 +62,19 @@ interface Row {
 interface Generation {
   readonly number: number;
   readonly rows: Row[];
+  /** The `input_ids` array of the latest call (a hand-written loop may pass a new one each step). */
+  ids: InputIds;
 }
 
+/** `input_ids` as transformers.js passes them (`bigint[]` rows), or as a hand-written loop may (`number[]` rows). */
+type InputIds = readonly (readonly (bigint | number)[])[];
+
+// How many recent generations a new input_ids array is compared with (to continue a hand-written
+// loop that passes a new array each step).
+const RECENT = 8;
+
 // Reads input_ids[b][i] as a number, with an error naming it when it is not an id of the vocabulary.
-function tokenAt(ids: readonly bigint[], i: number, b: number, width: number): number {
+function tokenAt(ids: readonly (bigint | number)[], i: number, b: number, width: number): number {
   const id = Number(ids[i]);
   if (!Number.isInteger(id) || id < 0 || id >= width) {
     throw new RuleLMError(`\`input_ids[${b}][${i}]\` must be a token id from 0 to ${width - 1}, but is ${String(ids[i])}`, { argument: `input_ids[${b}][${i}]` });
@@ -74,9 +90,44 @@ function traceRow(sequence: Sequence, scores: Float32Array, trace: (event: Trace
 }
 
 // The end-of-sequence ids every ramp in a processor raises, to check them against the model.
-function rampIds(processor: Processor): readonly number[] {
-  if (processor instanceof EndOfSequenceRamp) return processor.eosTokenIds;
-  return processor.members.flatMap(rampIds);
+function ramps(processor: Processor): EndOfSequenceRamp[] {
+  if (processor instanceof EndOfSequenceRamp) return [processor];
+  return processor.members.flatMap(ramps);
+}
+
+// Every ramp must raise only ids the model stops on, and (unless `partial`) every one of them.
+function checkRamps(processor: Processor, modelEos: readonly number[], partial: boolean): void {
+  for (const ramp of ramps(processor)) {
+    const ids = ramp.eosTokenIds;
+    for (const eos of ids) {
+      if (!modelEos.includes(eos)) {
+        throw new RuleLMError(`\`processor\` ramps end-of-sequence id ${eos}, but the model stops only on ${JSON.stringify(modelEos)}; pass one of those as \`eosTokenIds\``, {
+          argument: 'eosTokenIds',
+        });
+      }
+    }
+    const missed = modelEos.filter((eos) => !ids.includes(eos));
+    if (missed.length > 0 && !partial) {
+      throw new RuleLMError(
+        `\`processor\` ramps end-of-sequence ${JSON.stringify(ids)}, but the model also stops on ${JSON.stringify(missed)}, which the ramp never raises; build the preset with \`hewitt2024ForModel(model, tokenizer)\` or pass \`eosTokenIds: ${JSON.stringify(modelEos)}\`, or pass \`partialEndOfSequence: true\` to accept it`,
+        { argument: 'eosTokenIds' },
+      );
+    }
+  }
+}
+
+// The number of leading pad ids of a row.
+function padRun(ids: readonly (bigint | number)[], pads: readonly number[]): number {
+  let run = 0;
+  while (run < ids.length && pads.includes(Number(ids[run]))) run++;
+  return run;
+}
+
+function describeDtype(logits: Tensor): string {
+  const type = (logits as { type?: unknown }).type;
+  if (typeof type === 'string') return type;
+  const data = logits.data as unknown;
+  return typeof data === 'object' && data !== null ? data.constructor.name : typeof data;
 }
 
 /**
@@ -89,10 +140,15 @@ function rampIds(processor: Processor): readonly number[] {
  * `bigint[]` per batch row, left-padded) and the `[batch, vocab]` float32 logits, and never says
  * where the prompt ends. The adapter recognises a generation by its `input_ids` array (the same
  * array object throughout one `generate()` call, a new one for the next), takes each row's length
- * at the first call as its prompt (after stripping left padding), and then feeds only the new
- * tokens to each row's state (through `startSequence`, the core's one driver). So one adapter
- * serves sequential and concurrent generations without sharing state. In `generate()`, custom
- * processors run after transformers.js's own, including the temperature warper when sampling.
+ * at the first call as its prompt (after stripping left padding; when the padding id is also a
+ * BOS id, each row keeps the BOS tokens the batch's unpadded row starts with, so a batched row is
+ * scored as the same prompt alone), and then feeds only the new token of each step to each row's
+ * state (through `startSequence`, the core's one driver). So one adapter serves sequential and
+ * concurrent generations without sharing state. A hand-written loop that passes a new array each
+ * step (rows = a recent generation's rows plus one token, that generation's own array unchanged)
+ * continues its generation; rows that grow by more than one token between steps are an error.
+ * In `generate()`, custom processors run after transformers.js's own, including the temperature
+ * warper when sampling.
  *
  * @example
  * ```ts
@@ -112,10 +168,11 @@ export class RuleLMLogitsProcessor extends LogitsProcessor {
   /** The rulelm processor it runs. */
   readonly processor: Processor;
   readonly #vocabSize: number | undefined;
-  readonly #pads: readonly bigint[];
-  readonly #bosTokenId: number | undefined;
+  readonly #pads: readonly number[];
+  readonly #padIsBos: boolean;
   readonly #trace: ((event: TraceEvent) => void) | undefined;
-  readonly #generations = new WeakMap<readonly (readonly bigint[])[], Generation>();
+  readonly #generations = new WeakMap<InputIds, Generation>();
+  readonly #recent: Generation[] = [];
   #started = 0;
 
   /**
@@ -123,13 +180,16 @@ export class RuleLMLogitsProcessor extends LogitsProcessor {
    *
    * @param processor The rulelm processor.
    * @param options The model (recommended) and tokenizer, padding id, vocabulary size and trace.
-   * @throws {RuleLMError} Processor ids outside the model's vocabulary, or an end-of-sequence
-   * ramp on an id the model does not stop on.
+   * @throws {RuleLMError} Processor ids outside the model's vocabulary; an end-of-sequence ramp
+   * on an id the model does not stop on, or (without `partialEndOfSequence`) one that misses
+   * some of them; a tokenizer passed as the model.
    */
   constructor(processor: Processor, options: RuleLMLogitsProcessorOptions = {}) {
     super();
     assertProcessor('processor', processor);
-    assertOptions('options', options, ['model', 'tokenizer', 'vocabSize', 'padTokenId', 'trace']);
+    assertOptions('options', options, ['model', 'tokenizer', 'vocabSize', 'padTokenId', 'trace', 'partialEndOfSequence']);
+    const partial = options.partialEndOfSequence ?? false;
+    assertBoolean('partialEndOfSequence', partial);
     const info = options.model === undefined ? undefined : modelInfo(options.model);
     const vocabSize = options.vocabSize ?? info?.vocabSize;
     const tokenizerPad = options.tokenizer?.pad_token_id;
@@ -139,19 +199,13 @@ export class RuleLMLogitsProcessor extends LogitsProcessor {
         : [...new Set([tokenizerPad, info?.padTokenId].filter((id): id is number => typeof id === 'number'))];
     if (options.trace !== undefined && typeof options.trace !== 'function') fail('trace', 'a function', options.trace);
     if (vocabSize !== undefined) processor.checkVocabulary(vocabSize);
-    if (info !== undefined && info.eosTokenIds.length > 0) {
-      for (const eos of rampIds(processor)) {
-        if (!info.eosTokenIds.includes(eos)) {
-          throw new RuleLMError(`\`processor\` ramps end-of-sequence id ${eos}, but the model stops only on ${JSON.stringify(info.eosTokenIds)}; pass one of those as \`eosTokenIds\``, {
-            argument: 'eosTokenIds',
-          });
-        }
-      }
-    }
+    if (info !== undefined && info.eosTokenIds.length > 0) checkRamps(processor, info.eosTokenIds, partial);
+    const tokenizerBos = options.tokenizer?.bos_token_id;
+    const bosIds = [tokenizerBos, info?.bosTokenId].filter((id): id is number => typeof id === 'number');
     this.processor = processor;
     this.#vocabSize = vocabSize;
-    this.#pads = padIds.map(BigInt);
-    this.#bosTokenId = info?.bosTokenId;
+    this.#pads = padIds;
+    this.#padIsBos = padIds.some((id) => bosIds.includes(id));
     this.#trace = options.trace;
   }
 
@@ -167,17 +221,21 @@ export class RuleLMLogitsProcessor extends LogitsProcessor {
   /**
    * Applies the processor to every row of the logits, in place (transformers.js calls this).
    *
-   * @param input_ids Prompt and response ids so far, one `bigint[]` per batch row, left-padded.
+   * @param input_ids Prompt and response ids so far, one `bigint[]` (or `number[]`) per batch row, left-padded.
    * @param logits The `[batch, vocab]` float32 next-token logits.
    * @returns The same `logits`, changed.
-   * @throws {RuleLMError} On logits whose width differs from the vocabulary, or `input_ids`
-   * rows that shrink or change between steps.
+   * @throws {RuleLMError} On logits that are not float32 (the message names the dtype) or whose
+   * width differs from the vocabulary, or `input_ids` rows that shrink, change, or grow by more
+   * than one token between steps.
    */
   override _call(input_ids: bigint[][], logits: Tensor): Tensor {
-    const inputIds = input_ids;
+    const inputIds: InputIds = input_ids;
+    if (logits.dims.length !== 2) fail('logits', 'a [batch, vocab] tensor', logits.dims);
     const [batch, width] = logits.dims as [number, number];
     const data = logits.data;
-    if (!(data instanceof Float32Array) || logits.dims.length !== 2) fail('logits', 'a [batch, vocab] float32 tensor', logits.dims);
+    if (!(data instanceof Float32Array)) {
+      throw new RuleLMError(`\`logits\` must hold float32 scores, but its dtype is ${describeDtype(logits)} (dims [${batch}, ${width}] are fine); convert it to float32 before this processor, or load the model with a float32 output`, { argument: 'logits' });
+    }
     if (!Array.isArray(inputIds) || inputIds.length !== batch) fail('input_ids', `an array of ${batch} rows (the logits' batch size)`, Array.isArray(inputIds) ? `${inputIds.length} rows` : inputIds);
     const vocabSize = this.#vocabSize;
     if (vocabSize !== undefined && width !== vocabSize) {
@@ -185,14 +243,13 @@ export class RuleLMLogitsProcessor extends LogitsProcessor {
     }
     let generation = this.#generations.get(inputIds);
     if (generation === undefined) {
-      const rows: Row[] = [];
-      for (let b = 0; b < batch; b++) rows.push(this.#startRow(inputIds[b] as readonly bigint[], b, width));
-      generation = { number: this.#started++, rows };
+      generation = this.#continued(inputIds) ?? this.#start(inputIds, width);
       this.#generations.set(inputIds, generation);
+      generation.ids = inputIds;
     }
     const trace = this.#trace;
     for (let b = 0; b < batch; b++) {
-      const ids = inputIds[b] as readonly bigint[];
+      const ids = inputIds[b] as readonly (bigint | number)[];
       const row = generation.rows[b] as Row;
       const { sequence } = row;
       const history = sequence.history;
@@ -205,9 +262,10 @@ export class RuleLMLogitsProcessor extends LogitsProcessor {
       }
       if (ids.length === known + 1) sequence.push(tokenAt(ids, known, b, width));
       else if (ids.length > known) {
-        const added: number[] = [];
-        for (let i = known; i < ids.length; i++) added.push(tokenAt(ids, i, b, width));
-        sequence.append(added);
+        throw new RuleLMError(
+          `\`input_ids\` row ${b} grew by ${ids.length - known} tokens since the previous step, but a generation adds one per step; to add a turn (or any text) after a response, start a new generation with a new input_ids array (a new generate() call), whose prompt is everything so far`,
+          { argument: 'input_ids' },
+        );
       }
       // One row needs no view; a batch row does (a small object per row and step).
       const scores = batch === 1 ? data : data.subarray(b * width, (b + 1) * width);
@@ -217,14 +275,54 @@ export class RuleLMLogitsProcessor extends LogitsProcessor {
     return logits;
   }
 
-  #startRow(ids: readonly bigint[], batchIndex: number, width: number): Row {
+  // A hand-written loop that passes a new input_ids array each step (say `tensor.tolist()`):
+  // the new array's rows are a recent generation's rows plus one token each, while that
+  // generation's own array has not grown (transformers.js grows its array in place, also after
+  // its last step, so a new generate() call whose prompt is the previous output starts afresh).
+  // Compares whole rows, once per new array.
+  #continued(inputIds: InputIds): Generation | undefined {
+    for (let r = this.#recent.length - 1; r >= 0; r--) {
+      const generation = this.#recent[r] as Generation;
+      if (generation.rows.length !== inputIds.length) continue;
+      const extends1 = generation.rows.every((row, b) => {
+        const old = generation.ids[b] as readonly (bigint | number)[];
+        const ids = inputIds[b];
+        const known = row.offset + row.sequence.history.length;
+        if (!Array.isArray(ids) || old.length !== known || ids.length !== known + 1) return false;
+        for (let i = 0; i < known; i++) if (Number(ids[i]) !== Number(old[i])) return false;
+        return true;
+      });
+      if (extends1) return generation;
+    }
+    return undefined;
+  }
+
+  #start(inputIds: InputIds, width: number): Generation {
+    const batch = inputIds.length;
     const pads = this.#pads;
-    let offset = 0;
-    while (offset < ids.length && pads.includes(ids[offset] as bigint)) offset++;
-    if (offset > 0 && Number(ids[offset - 1]) === this.#bosTokenId) offset--; // the last one is the BOS itself
-    const prompt = new Int32Array(ids.length - offset);
-    for (let i = offset; i < ids.length; i++) prompt[i - offset] = tokenAt(ids, i, batchIndex, width);
-    return { sequence: startSequence(this.processor, { prompt, vocabSize: width, capacity: prompt.length + 256 }), offset };
+    const runs: number[] = [];
+    for (let b = 0; b < batch; b++) {
+      const ids = inputIds[b];
+      if (!Array.isArray(ids)) fail(`input_ids[${b}]`, 'an array of token ids (bigint or number)', ids);
+      runs.push(padRun(ids as readonly (bigint | number)[], pads));
+    }
+    // When padding shares the BOS id, the rows' own BOS tokens look like padding. A left-padded
+    // batch always has an unpadded row (its longest prompt): the pad-id tokens that row starts
+    // with are the prompts' own (what the tokenizer or template wrote), so every row keeps that
+    // many. A row alone is not padded. Otherwise every leading pad id is padding.
+    const own = this.#padIsBos ? Math.min(...runs) : 0;
+    const rows: Row[] = [];
+    for (let b = 0; b < batch; b++) {
+      const ids = inputIds[b] as readonly (bigint | number)[];
+      const offset = (runs[b] as number) - own;
+      const prompt = new Int32Array(ids.length - offset);
+      for (let i = offset; i < ids.length; i++) prompt[i - offset] = tokenAt(ids, i, b, width);
+      rows.push({ sequence: startSequence(this.processor, { prompt, vocabSize: width, capacity: prompt.length + 256 }), offset });
+    }
+    const generation: Generation = { number: this.#started++, rows, ids: inputIds };
+    this.#recent.push(generation);
+    if (this.#recent.length > RECENT) this.#recent.shift();
+    return generation;
   }
 }
 

@@ -28,11 +28,20 @@ const firstId = (...values: unknown[]): number | undefined => values.find((v): v
  *
  * @param model A `PreTrainedModel` (or anything with `config` / `generation_config`).
  * @returns What the model declares.
- * @throws {RuleLMError} When `model` is not an object.
+ * @throws {RuleLMError} When `model` is not an object, or is a tokenizer (it has `encode()` and
+ * `get_vocab()`: the tokenizer was passed where the model goes).
+ * @example
+ * ```ts
+ * modelInfo(model); // { vocabSize: 512, eosTokenIds: [2, 1], padTokenId: undefined, bosTokenId: 1 } on stories260K
+ * ```
  */
 export function modelInfo(model: ModelLike): ModelInfo {
   // transformers.js models are callable objects.
   if ((typeof model !== 'object' && typeof model !== 'function') || model === null) throw new RuleLMError('`model` must be a transformers.js model', { argument: 'model' });
+  const maybeTokenizer = model as { encode?: unknown; get_vocab?: unknown };
+  if (typeof maybeTokenizer.encode === 'function' && typeof maybeTokenizer.get_vocab === 'function') {
+    throw new RuleLMError('`model` is a tokenizer (it has encode() and get_vocab()), not a model; pass the model as `model` and the tokenizer as `tokenizer`', { argument: 'model' });
+  }
   const config = (model.config ?? {}) as Record<string, unknown>;
   const generation = (model.generation_config ?? {}) as Record<string, unknown>;
   const fromGeneration = ids(generation.eos_token_id);

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { Chain, EndOfSequenceRamp, hewitt2024, PositionBias, Processor, RepetitionPenalty, RuleLMError, TokenBias } from '../../../src/index';
 import { RuleLMLogitsProcessor, logitsProcessorList } from '../../../src/adapters/transformers/index';
 import { generateTokens, HAS_SHARED_MODEL, loadShared, loadTiny, untilEnd } from '../../helpers/models';
+import { loadTokenizer } from '../../helpers/tokenizers';
 
 const PROMPTS = ['Once upon a time', 'The little dog', 'Lily and her mom went to', 'One day, a big'];
 
@@ -15,7 +16,7 @@ const models: [string, () => Promise<Loaded>, boolean][] = [
   ['shared stories260K', loadShared, HAS_SHARED_MODEL],
 ];
 
-function neutral(eos: number): Chain {
+function neutral(eos: number[]): Chain {
   return new Chain(
     new TokenBias({ biases: [{ token: 5, bias: 0 }, { tokens: [5, 6], bias: 0 }] }),
     new RepetitionPenalty({ mode: 'presence', penalty: 0 }),
@@ -44,7 +45,7 @@ describe.each(models)('logitsProcessorList on the %s', (_name, load, present) =>
     const loaded = await load();
     for (const prompt of PROMPTS) {
       const plain = await generateTokens(loaded, prompt, { max_new_tokens: 40 });
-      const ruled = await generateTokens(loaded, prompt, { max_new_tokens: 40, logits_processor: logitsProcessorList(neutral(2), { model: loaded.model }) });
+      const ruled = await generateTokens(loaded, prompt, { max_new_tokens: 40, logits_processor: logitsProcessorList(neutral(ends(loaded)), { model: loaded.model }) });
       expect(ruled).toEqual(plain);
       expect(plain[0]!.length).toBeGreaterThan(0);
     }
@@ -61,7 +62,7 @@ describe.each(models)('logitsProcessorList on the %s', (_name, load, present) =>
     const forced = 7;
     const rules = new Chain(
       new RepetitionPenalty({ mode: 'presence', penalty: 2, scope: 'sequence' }),
-      new EndOfSequenceRamp({ eosTokenIds: 2, maxBias: 8, rampLength: 30 }),
+      new EndOfSequenceRamp({ eosTokenIds: ends(loaded), maxBias: 8, rampLength: 30 }),
       new PositionBias({ positions: [{ at: shortLength + 2, biases: [{ token: forced, bias: 100 }] }], countFrom: 'sequence' }),
     );
     const batch = await generateTokens(loaded, prompts, { max_new_tokens: 30, logits_processor: logitsProcessorList(rules, { model, tokenizer }) });
@@ -77,7 +78,7 @@ describe.each(models)('logitsProcessorList on the %s', (_name, load, present) =>
     const { tokenizer, model } = loaded;
     let streamed = '';
     const streamer = new TextStreamer(tokenizer, { skip_prompt: true, callback_function: (text: string) => (streamed += text) });
-    const processor = logitsProcessorList(hewitt2024(tokenizer, { fidelity: 'clean', eosTokenIds: 2 }), { model });
+    const processor = logitsProcessorList(hewitt2024(tokenizer, { fidelity: 'clean', eosTokenIds: ends(loaded) }), { model });
     const [tokens] = await generateTokens(loaded, 'Once upon a time', { max_new_tokens: 60, streamer, logits_processor: processor });
     expect(streamed.trimEnd()).toBe(tokenizer.decode(tokens!, { skip_special_tokens: true }).trimEnd());
     expect(streamed.length).toBeGreaterThan(0);
@@ -85,7 +86,7 @@ describe.each(models)('logitsProcessorList on the %s', (_name, load, present) =>
 
   it.skipIf(!present)('one processor reused across sequential generations equals fresh processors', async () => {
     const loaded = await load();
-    const rules = hewitt2024(loaded.tokenizer, { fidelity: 'clean', eosTokenIds: 2 });
+    const rules = hewitt2024(loaded.tokenizer, { fidelity: 'clean', eosTokenIds: ends(loaded) });
     const adapter = new RuleLMLogitsProcessor(rules, { model: loaded.model });
     const shared = new LogitsProcessorList();
     shared.push(adapter);
@@ -101,7 +102,7 @@ describe.each(models)('logitsProcessorList on the %s', (_name, load, present) =>
 
   it.skipIf(!present)('two generations running at once with one processor do not share state', async () => {
     const loaded = await load();
-    const rules = new Chain(new RepetitionPenalty({ mode: 'presence', penalty: 3 }), new EndOfSequenceRamp({ eosTokenIds: 2, maxBias: 10, rampLength: 25 }));
+    const rules = new Chain(new RepetitionPenalty({ mode: 'presence', penalty: 3 }), new EndOfSequenceRamp({ eosTokenIds: ends(loaded), maxBias: 10, rampLength: 25 }));
     const shared = logitsProcessorList(rules, { model: loaded.model });
     const [a, b] = await Promise.all([
       generateTokens(loaded, PROMPTS[0]!, { max_new_tokens: 40, logits_processor: shared }),
@@ -176,7 +177,7 @@ describe.each(models)('logitsProcessorList on the %s', (_name, load, present) =>
     }
     const width = loaded.tokenizer(PROMPTS[0]!).input_ids.dims[1] as number;
     const criteria = [new StopAfter(width + 7)];
-    const rules = logitsProcessorList(hewitt2024(loaded.tokenizer, { fidelity: 'clean', eosTokenIds: 2 }), { model: loaded.model });
+    const rules = logitsProcessorList(hewitt2024(loaded.tokenizer, { fidelity: 'clean', eosTokenIds: ends(loaded) }), { model: loaded.model });
     const [tokens] = await generateTokens(loaded, PROMPTS[0]!, { max_new_tokens: 50, stopping_criteria: criteria, logits_processor: rules });
     expect(tokens!.length).toBeLessThanOrEqual(7);
   });
@@ -324,21 +325,105 @@ describe('RuleLMLogitsProcessor checks and trace (generated tiny model)', () => 
     expect(() => adapter([[1n]], logits(1, 5))).toThrow('`logits` has 5 scores per row, but the model\'s vocabulary has 4');
   });
 
-  it('strips left padding from the prompt, keeping a BOS that shares the padding id', () => {
+  it('strips left padding from the prompt; with padding that shares the BOS id, every row keeps the BOS tokens its unpadded rows start with', () => {
     const seen: number[][] = [];
     const probe = new Probe(seen);
     const adapter = new RuleLMLogitsProcessor(probe, { padTokenId: 0 });
     adapter([[0n, 0n, 5n, 6n], [4n, 5n, 6n, 7n]], logits(2, 8));
     expect(seen).toEqual([[2, 5, 6], [4, 4, 5, 6, 7]]);
+    // pad == BOS == 1, prompts written with one BOS: the padded row keeps one, like the unpadded row.
     seen.length = 0;
     const sharing = new RuleLMLogitsProcessor(probe, { model: { config: { pad_token_id: 1, bos_token_id: 1 } } });
-    sharing([[1n, 1n, 1n, 5n]], logits(1, 8));
+    sharing([[1n, 1n, 1n, 5n], [1n, 4n, 5n, 6n]], logits(2, 8));
+    expect(seen).toEqual([[2, 1, 5], [4, 1, 4, 5, 6]]);
+    // A row alone is not padded: it keeps everything.
+    seen.length = 0;
+    sharing([[1n, 5n]], logits(1, 8));
     expect(seen).toEqual([[2, 1, 5]]);
+    // pad == BOS, but the prompts carry no BOS (Qwen base configs: bos = pad = <|endoftext|>, no BOS added):
+    // the padded row keeps none, as alone (before: it kept one pad as a "BOS" on padded rows only).
+    seen.length = 0;
+    const qwenLike = new RuleLMLogitsProcessor(probe, { model: { config: { pad_token_id: 3, bos_token_id: 3 } }, tokenizer: { pad_token_id: 3, bos_token_id: null } });
+    qwenLike([[3n, 3n, 5n, 6n], [4n, 5n, 6n, 7n]], logits(2, 8));
+    expect(seen).toEqual([[2, 5, 6], [4, 4, 5, 6, 7]]);
     // The tokenizer's pad id (what transformers.js pads with) and the model's both count.
     seen.length = 0;
     const both = new RuleLMLogitsProcessor(probe, { model: { config: { pad_token_id: 0, bos_token_id: 1 } }, tokenizer: { pad_token_id: 2 } });
     both([[2n, 2n, 1n, 5n], [0n, 1n, 6n, 7n]], logits(2, 8));
     expect(seen).toEqual([[2, 1, 5], [3, 1, 6, 7]]);
+  });
+
+  it('rows given as number[] are read like bigint[] rows, padding included', () => {
+    const seen: number[][] = [];
+    const adapter = new RuleLMLogitsProcessor(new Probe(seen), { padTokenId: 0 });
+    adapter([[0, 0, 5, 6], [4, 5, 6, 7]] as never, logits(2, 8));
+    expect(seen).toEqual([[2, 5, 6], [4, 4, 5, 6, 7]]);
+    expect(() => adapter([[0, 9]] as never, logits(1, 8))).toThrow('`input_ids[0][1]` must be a token id from 0 to 7, but is 9');
+    expect(() => adapter(['x'] as never, logits(1, 8))).toThrow('`input_ids[0]` must be an array of token ids (bigint or number), but is "x"');
+  });
+
+  it('names the dtype of float16 and float64 logits', () => {
+    const adapter = new RuleLMLogitsProcessor(new Chain(), { vocabSize: 4 });
+    expect(() => adapter([[1n]], new Tensor('float64', new Float64Array(4), [1, 4]))).toThrow(
+      '`logits` must hold float32 scores, but its dtype is float64 (dims [1, 4] are fine); convert it to float32 before this processor, or load the model with a float32 output',
+    );
+    expect(() => adapter([[1n]], new Tensor('float16', new Uint16Array(4), [1, 4]))).toThrow('`logits` must hold float32 scores, but its dtype is float16 (dims [1, 4] are fine)');
+    expect(() => adapter([[1n]], new Tensor('float32', new Float32Array(4), [4]))).toThrow('`logits` must be a [batch, vocab] tensor, but is [4]');
+  });
+
+  it('a hand-written loop passing a new input_ids array each step continues its generation (the EOS ramp rises)', () => {
+    const ramp = new EndOfSequenceRamp({ eosTokenIds: 2, maxBias: 1, rampLength: 10 });
+    const adapter = new RuleLMLogitsProcessor(ramp, { vocabSize: 4 });
+    let ids = [[1n, 3n]];
+    const eos: number[] = [];
+    for (let step = 0; step < 4; step++) {
+      const scores = logits(1, 4);
+      adapter(ids.map((row) => [...row]), scores); // a fresh array per step, as tensor.tolist() gives
+      eos.push((scores.data as Float32Array)[2]!);
+      ids = [[...ids[0]!, 3n]];
+    }
+    expect(eos).toEqual([0, 0.1, 0.2, 0.3].map(Math.fround));
+    expect(adapter.generations).toBe(1);
+  });
+
+  it('a new generate() call whose prompt is the previous output starts a new generation (transformers.js grows its own array after the last step)', () => {
+    const ramp = new EndOfSequenceRamp({ eosTokenIds: 2, maxBias: 1, rampLength: 10 });
+    const adapter = new RuleLMLogitsProcessor(ramp, { vocabSize: 4 });
+    const first = [[1n, 3n]];
+    adapter(first, logits(1, 4));
+    first[0]!.push(3n); // what generate() does after its last step
+    const scores = logits(1, 4);
+    adapter([[...first[0]!, 3n]], scores);
+    expect((scores.data as Float32Array)[2]).toBe(0);
+    expect(adapter.generations).toBe(2);
+  });
+
+  it('an array that grew by more than one token between steps is an error that says what to do', () => {
+    const adapter = new RuleLMLogitsProcessor(new EndOfSequenceRamp({ eosTokenIds: 2 }), { vocabSize: 4 });
+    const ids = [[1n, 3n]];
+    adapter(ids, logits(1, 4));
+    ids[0]!.push(3n, 1n, 3n);
+    expect(() => adapter(ids, logits(1, 4))).toThrow(
+      '`input_ids` row 0 grew by 3 tokens since the previous step, but a generation adds one per step; to add a turn (or any text) after a response, start a new generation with a new input_ids array (a new generate() call), whose prompt is everything so far',
+    );
+  });
+
+  it('an EOS ramp that misses some of the model\'s EOS ids is an error unless partialEndOfSequence is set', () => {
+    const model = { config: { vocab_size: 8 }, generation_config: { eos_token_id: [2, 1] } };
+    expect(() => logitsProcessorList(new EndOfSequenceRamp({ eosTokenIds: 2 }), { model })).toThrow(
+      '`processor` ramps end-of-sequence [2], but the model also stops on [1], which the ramp never raises; build the preset with `hewitt2024ForModel(model, tokenizer)` or pass `eosTokenIds: [2,1]`, or pass `partialEndOfSequence: true` to accept it',
+    );
+    expect(logitsProcessorList(new EndOfSequenceRamp({ eosTokenIds: 2 }), { model, partialEndOfSequence: true }).processors).toHaveLength(1);
+    expect(logitsProcessorList(new EndOfSequenceRamp({ eosTokenIds: [1, 2] }), { model }).processors).toHaveLength(1);
+    expect(() => logitsProcessorList(new EndOfSequenceRamp({ eosTokenIds: 5 }), { model, partialEndOfSequence: true })).toThrow('`processor` ramps end-of-sequence id 5, but the model stops only on [2,1]');
+    expect(() => logitsProcessorList(new Chain(), { model, partialEndOfSequence: 'yes' } as never)).toThrow('`partialEndOfSequence` must be');
+  });
+
+  it('a tokenizer passed as the model is an error', () => {
+    const tokenizer = loadTokenizer('llama2');
+    expect(() => logitsProcessorList(new Chain(), { model: tokenizer as never })).toThrow(
+      '`model` is a tokenizer (it has encode() and get_vocab()), not a model; pass the model as `model` and the tokenizer as `tokenizer`',
+    );
   });
 
   it('traces every member per generation, row and step, with exact changes', () => {

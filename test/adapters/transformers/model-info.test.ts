@@ -18,4 +18,9 @@ describe('modelInfo', () => {
     expect(modelInfo({})).toEqual({ vocabSize: undefined, eosTokenIds: [], padTokenId: undefined, bosTokenId: undefined });
     expect(() => modelInfo(null as never)).toThrow('`model` must be a transformers.js model');
   });
+
+  it('refuses a tokenizer in place of the model', async () => {
+    const { tokenizer } = await loadTiny();
+    expect(() => modelInfo(tokenizer as never)).toThrow('`model` is a tokenizer (it has encode() and get_vocab()), not a model; pass the model as `model` and the tokenizer as `tokenizer`');
+  });
 });

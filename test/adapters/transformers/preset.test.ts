@@ -16,10 +16,19 @@ describe('hewitt2024ForModel', () => {
     expect(() => hewitt2024ForModel(model, tokenizer, { marker: 1 } as never)).toThrow('unknown option "marker"');
   });
 
-  it.skipIf(!HAS_SHARED_MODEL)('on stories260K ramps both ids that end a story (2 and 1)', async () => {
+  it.skipIf(!HAS_SHARED_MODEL)('on stories260K ramps both ids that end a story (2 and 1); the tokenizer-only preset is refused by the adapter with a message that says what to do', async () => {
     const { model, tokenizer } = await loadShared();
     const rules = hewitt2024ForModel(model, tokenizer);
     expect(rules.table.filter((r) => r.rule === 'eos').map((r) => r.id)).toEqual([2, 1]);
+    expect(logitsProcessorList(rules, { model, tokenizer }).processors).toHaveLength(1);
+    // hewitt2024(tokenizer) ramps only the tokenizer's EOS (2): before, accepted silently (256 tokens to the limit instead of ending by the ramp).
+    expect(() => logitsProcessorList(hewitt2024(tokenizer), { model, tokenizer })).toThrow('`processor` ramps end-of-sequence [2], but the model also stops on [1], which the ramp never raises');
+    expect(logitsProcessorList(hewitt2024(tokenizer), { model, tokenizer, partialEndOfSequence: true }).processors).toHaveLength(1);
+  });
+
+  it('a tokenizer passed as the model (or twice) is an error naming `model`', async () => {
+    const { tokenizer } = await loadTiny();
+    expect(() => hewitt2024ForModel(tokenizer as never, tokenizer)).toThrow('`model` is a tokenizer (it has encode() and get_vocab()), not a model; pass the model as `model` and the tokenizer as `tokenizer`');
   });
 
   it.skipIf(!HAS_SHARED_MODEL)('changes stories260K\'s answers in the paper\'s direction: they end by themselves, shorter, with fewer repeats', async () => {

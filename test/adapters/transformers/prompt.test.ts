@@ -39,6 +39,51 @@ describe('formatPrompt', () => {
     expect(tokenizer.decode(ids.slice(start)).startsWith('Name three colors.')).toBe(true);
   });
 
+  it('a marker identifies its own turn: Llama 3 closes both headers with <|end_header_id|> and a blank line, so the user marker includes the role', () => {
+    const tokenizer = loadTokenizer('llama3');
+    const prompt = formatPrompt(tokenizer, 'Name three colors.');
+    expect(tokenizer.decode([...prompt.markers.user])).toBe('<|start_header_id|>user<|end_header_id|>\n\n');
+    expect(tokenizer.decode([...prompt.markers.assistant])).toBe('<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n');
+    const ids = [...prompt.ids];
+    // It matches once, where the user's text starts (before: [<|end_header_id|>, "\n\n"] matched at the assistant header too).
+    expect(lastEnd(ids, prompt.markers.user)).toBe(ids.indexOf(tokenizer.encode('Name', { add_special_tokens: false })[0]!));
+    const tail = prompt.markers.user.slice(-2);
+    expect(lastEnd(ids, tail)).toBe(ids.length); // the old marker's last match: the response start
+  });
+
+  it('gives the ids of apply_chat_template(tokenize: true) and says how to tokenize the text: one BOS on Gemma, not two', () => {
+    const gemma = loadTokenizer('gemma3');
+    const prompt = formatPrompt(gemma, 'Name three colors.');
+    const own = gemma.apply_chat_template([{ role: 'user', content: 'Name three colors.' }], { tokenize: true, add_generation_prompt: true, return_tensor: false, return_dict: false }) as number[];
+    expect([...prompt.ids]).toEqual(own);
+    expect(prompt.addSpecialTokens).toBe(false);
+    const bos = gemma.bos_token_id!;
+    expect(own.filter((id) => id === bos)).toEqual([bos]);
+    expect(gemma.encode(prompt.text, { add_special_tokens: prompt.addSpecialTokens })).toEqual(own);
+    expect(gemma.encode(prompt.text).slice(0, 2)).toEqual([bos, bos]); // what tokenizer(text) gave before: <bos><bos>
+    // The paper's template: the tokenizer adds BOS as it does to any text.
+    const paper = formatPrompt(gemma, 'Name three colors.', { template: 'paper' });
+    expect(paper.addSpecialTokens).toBe(true);
+    expect([...paper.ids]).toEqual(gemma.encode('<|user|>\nName three colors.\n<|assistant|>\n'));
+    expect(paper.ids.filter((id) => id === bos)).toEqual([bos]);
+  });
+
+  it('rejects a chat template that drops the message, or has no tokens of its own around it', () => {
+    const base = loadTokenizer('qwen3');
+    const fake = (render: (content: string) => string): object => ({
+      get_vocab: () => base.get_vocab(),
+      encode: (text: string, options?: { add_special_tokens?: boolean }) => base.encode(text, options),
+      all_special_ids: base.all_special_ids,
+      chat_template: 'x',
+      apply_chat_template: (messages: { content: string }[], options: { tokenize: boolean }) => {
+        const text = render(messages.map((m) => m.content).join(''));
+        return options.tokenize ? base.encode(text, { add_special_tokens: false }) : text;
+      },
+    });
+    expect(() => formatPrompt(fake(() => 'nothing') as never, 'Hi')).toThrow('the tokenizer\'s chat template drops the message text; use `template: "paper"`');
+    expect(() => formatPrompt(fake((c) => c) as never, 'Hi')).toThrow('the tokenizer\'s chat template has no turn markers around the message; use `template: "paper"` or pass `markers`');
+  });
+
   it('keeps `$` patterns in the instruction literal', () => {
     const tokenizer = loadTokenizer('llama2');
     const instruction = "Solve $$x^2 = 4$$ and print $& or $' or $`";

@@ -108,7 +108,8 @@ async function measure(label: string, loaded: LoadedModel, tokens: number, pairs
   const alone = new StepClock();
   const clockOnly = new LogitsProcessorList();
   clockOnly.push(alone);
-  const inputs = tokenizer(formatPrompt(tokenizer, INSTRUCTION).text) as { input_ids: Tensor; attention_mask: Tensor };
+  const formatted = formatPrompt(tokenizer, INSTRUCTION);
+  const inputs = tokenizer(formatted.text, { add_special_tokens: formatted.addSpecialTokens }) as { input_ids: Tensor; attention_mask: Tensor };
   const promptTokens = inputs.input_ids.dims[1] as number;
   const vocabSize = (model.config as unknown as { vocab_size: number }).vocab_size;
 

@@ -275,7 +275,7 @@ describe('serialization', () => {
     expectTypeOf(toSpec).returns.toEqualTypeOf<RuleSpec>();
     expectTypeOf(parseSpec).returns.toEqualTypeOf<Processor>();
     expectTypeOf<RuleSpec['processor']>().toEqualTypeOf<ProcessorSpec>();
-    expectTypeOf<ProcessorSpec['kind']>().toEqualTypeOf<'chain' | 'end-of-sequence-ramp' | 'repetition-penalty' | 'token-bias' | 'position-bias' | 'product-of-experts' | 'hewitt2024'>();
+    expectTypeOf<ProcessorSpec['kind']>().toEqualTypeOf<'chain' | 'end-of-sequence-ramp' | 'repetition-penalty' | 'token-bias' | 'position-bias' | 'product-of-experts' | 'hewitt2024' | 'top-k' | 'top-p' | 'min-p' | 'typical-p' | 'epsilon-cutoff' | 'eta-cutoff' | 'top-n-sigma' | 'xtc' | 'dry' | 'no-repeat-ngram'>();
     expectTypeOf(new TokenBias({ biases: [{ token: 1, bias: 1 }] }).toJSON()).toEqualTypeOf<ProcessorSpec>();
   });
 

@@ -176,7 +176,7 @@ export async function loadPlayground(base: string): Promise<Playground> {
     const settings = { ...PAPER_PRESET, ...options.rules } as RuleSettings;
     const { processor, active } = buildRules(model, tokenizer, settings, fidelity);
     const formatted = formatPrompt(tokenizer, prompt);
-    const inputs = tokenizer(formatted.text) as Record<string, unknown> & { input_ids: { dims: number[] } };
+    const inputs = tokenizer(formatted.text, { add_special_tokens: formatted.addSpecialTokens }) as Record<string, unknown> & { input_ids: { dims: number[] } };
     const promptLength = inputs.input_ids.dims[1] as number;
 
     const base = await generate(inputs, promptLength, maxNewTokens, options.onBaseText, undefined);

@@ -48,7 +48,7 @@ const endIds = new Set(rules.table.filter((r) => r.rule === 'eos').map((r) => r.
 const rows: string[][] = [];
 for (const instruction of instructions) {
   const prompt = formatPrompt(tokenizer, instruction);
-  const inputs = tokenizer(prompt.text);
+  const inputs = tokenizer(prompt.text, { add_special_tokens: prompt.addSpecialTokens }); // the chat template's own ids: one BOS
   const promptLength = inputs.input_ids.dims[1] as number;
   console.log(`=== ${JSON.stringify(instruction)}`);
   for (const [label, processor] of [['base', undefined], ['base + rules', logitsProcessorList(rules, { model, tokenizer })]] as const) {

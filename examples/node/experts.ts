@@ -42,7 +42,7 @@ if (values.amateur === undefined) {
 }
 
 const instruction = formatPrompt(tokenizer, 'Tell me a story about a frog.');
-const { rows } = await generateWithExperts({ tokenizer, prompts: instruction.text, maxNewTokens: 300, ...baseTimesRules({ base: model, rules: hewitt2024ForModel(model, tokenizer) }) });
+const { rows } = await generateWithExperts({ tokenizer, prompts: [[...instruction.ids]], maxNewTokens: 300, ...baseTimesRules({ base: model, rules: hewitt2024ForModel(model, tokenizer) }) });
 console.log(`--- base x rules, answering ${JSON.stringify('Tell me a story about a frog.')} (${rows[0]?.tokens.length} tokens, ${rows[0]?.finishReason}):\n${rows[0]?.text}`);
 
 // Sampling is reproducible with a seed.

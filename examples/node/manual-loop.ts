@@ -26,8 +26,8 @@ console.log(`Model: ${values.model}`);
 
 const info = modelInfo(model);
 const vocabSize = info.vocabSize as number;
-const { text, markers } = formatPrompt(tokenizer, 'Tell me a story.');
-const prompt: number[] = tokenizer.encode(text);
+const { ids, markers } = formatPrompt(tokenizer, 'Tell me a story.');
+const prompt: number[] = [...ids]; // exactly the ids the tokenizer's chat templating gives
 // One sequence: its state is created for this prompt, then fed one token per step.
 const sequence = startSequence(hewitt2024(tokenizer, { eosTokenIds: info.eosTokenIds, markers }), { prompt, vocabSize });
 

@@ -22,6 +22,6 @@ console.log(`Model: ${values.model}`);
 
 const { model, tokenizer } = generator;
 const rules = logitsProcessorList(hewitt2024ForModel(model, tokenizer), { model, tokenizer });
-const { text } = formatPrompt(tokenizer, 'Tell me a story about a cat.');
-const [result] = await generator(text, { max_new_tokens: 200, do_sample: false, return_full_text: false, logits_processor: rules });
+const { text, addSpecialTokens } = formatPrompt(tokenizer, 'Tell me a story about a cat.');
+const [result] = await generator(text, { add_special_tokens: addSpecialTokens, max_new_tokens: 200, do_sample: false, return_full_text: false, logits_processor: rules });
 console.log(result?.generated_text);

@@ -26,8 +26,8 @@ console.log(`Model: ${values.model}`);
 // The trace reports, per generation, batch row and step, what each member of the chain changed.
 const events: TraceEvent[] = [];
 const processor = logitsProcessorList(hewitt2024ForModel(model, tokenizer), { model, tokenizer, trace: (event) => events.push(event) });
-const { text } = formatPrompt(tokenizer, 'Tell me about the moon.');
-await model.generate({ ...tokenizer(text), max_new_tokens: 200, do_sample: false, logits_processor: processor });
+const { text, addSpecialTokens } = formatPrompt(tokenizer, 'Tell me about the moon.');
+await model.generate({ ...tokenizer(text, { add_special_tokens: addSpecialTokens }), max_new_tokens: 200, do_sample: false, logits_processor: processor });
 
 const steps = Math.max(...events.map((e) => e.step)) + 1;
 console.log(`${steps} steps traced. Per step, what each rule changed (tokens touched, largest change):`);

@@ -87,8 +87,8 @@ export function createGenerator(loaded: LoadedModel, rules: string | undefined, 
   const processor = preset === undefined ? undefined : logitsProcessorList(preset, { model, tokenizer });
   const eos = new Set(eosTokenIds);
   return async (instruction, index) => {
-    const prompt = formatPrompt(tokenizer, instruction, { template: settings.template }).text;
-    const promptIds = tokenizer.encode(prompt);
+    const formatted = formatPrompt(tokenizer, instruction, { template: settings.template });
+    const promptIds = [...formatted.ids];
     const room = contextLength === undefined ? Infinity : contextLength - promptIds.length;
     if (room <= 0) {
       return { tokens: [], finish: 'context', text: '', promptTokens: promptIds.length, ms: 0, skipped: `the prompt (${promptIds.length} tokens) fills the context window (${contextLength})` };
@@ -110,7 +110,7 @@ export function createGenerator(loaded: LoadedModel, rules: string | undefined, 
       });
       generated = [...(result.rows[0]?.tokens ?? [])];
     } else {
-      const inputs = tokenizer(prompt);
+      const inputs = tokenizer(formatted.text, { add_special_tokens: formatted.addSpecialTokens });
       const output = (await model.generate({ ...inputs, max_new_tokens: maxNew, do_sample: false, ...(processor === undefined ? {} : { logits_processor: processor }) })) as unknown as { tolist(): bigint[][] };
       generated = (output.tolist()[0] ?? []).slice(promptIds.length).map(Number);
     }

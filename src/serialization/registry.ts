@@ -8,6 +8,16 @@ import { ProductOfExperts } from '../processors/product-of-experts';
 import { RepetitionPenalty } from '../processors/repetition-penalty';
 import { TokenBias } from '../processors/token-bias';
 import { Hewitt2024 } from '../presets/hewitt2024';
+import { DRY } from '../processors/dry';
+import { EpsilonCutoff } from '../processors/epsilon-cutoff';
+import { EtaCutoff } from '../processors/eta-cutoff';
+import { MinP } from '../processors/min-p';
+import { NoRepeatNGram } from '../processors/no-repeat-ngram';
+import { TopK } from '../processors/top-k';
+import { TopNSigma } from '../processors/top-n-sigma';
+import { TopP } from '../processors/top-p';
+import { TypicalP } from '../processors/typical-p';
+import { XTC } from '../processors/xtc';
 
 /** Every kind `parseSpec` reads: each processor's own definition. Adding a processor adds one line here. */
 const DEFINITIONS: readonly SpecDefinition<ProcessorSpec>[] = [
@@ -18,6 +28,16 @@ const DEFINITIONS: readonly SpecDefinition<ProcessorSpec>[] = [
   PositionBias.spec,
   ProductOfExperts.spec,
   Hewitt2024.presetSpec,
+  TopK.spec,
+  TopP.spec,
+  MinP.spec,
+  TypicalP.spec,
+  EpsilonCutoff.spec,
+  EtaCutoff.spec,
+  TopNSigma.spec,
+  XTC.spec,
+  DRY.spec,
+  NoRepeatNGram.spec,
 ];
 
 const byKind = new Map<string, SpecDefinition<ProcessorSpec>>(DEFINITIONS.map((d) => [d.kind, d]));

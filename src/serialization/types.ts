@@ -8,6 +8,16 @@ import type { ProductOfExpertsSpec } from '../processors/product-of-experts';
 import type { RepetitionPenaltySpec } from '../processors/repetition-penalty';
 import type { TokenBiasSpec } from '../processors/token-bias';
 import type { Hewitt2024Spec } from '../presets/hewitt2024';
+import type { DRYSpec } from '../processors/dry';
+import type { EpsilonCutoffSpec } from '../processors/epsilon-cutoff';
+import type { EtaCutoffSpec } from '../processors/eta-cutoff';
+import type { MinPSpec } from '../processors/min-p';
+import type { NoRepeatNGramSpec } from '../processors/no-repeat-ngram';
+import type { TopKSpec } from '../processors/top-k';
+import type { TopNSigmaSpec } from '../processors/top-n-sigma';
+import type { TopPSpec } from '../processors/top-p';
+import type { TypicalPSpec } from '../processors/typical-p';
+import type { XTCSpec } from '../processors/xtc';
 
 /**
  * An anchor in a spec: where a processor counts from (the `Anchor` option, in JSON). A marker
@@ -19,7 +29,24 @@ export type AnchorSpec = 'response' | 'sequence' | { readonly after: readonly nu
  * The JSON form of a processor: its `kind` and its options (the JSON-safe ones; token ids
  * instead of text where a tokenizer was needed). Each kind's spec is defined next to its class.
  */
-export type ProcessorSpec = ChainSpec | EndOfSequenceRampSpec | RepetitionPenaltySpec | TokenBiasSpec | PositionBiasSpec | ProductOfExpertsSpec | Hewitt2024Spec;
+export type ProcessorSpec =
+  | ChainSpec
+  | EndOfSequenceRampSpec
+  | RepetitionPenaltySpec
+  | TokenBiasSpec
+  | PositionBiasSpec
+  | ProductOfExpertsSpec
+  | Hewitt2024Spec
+  | TopKSpec
+  | TopPSpec
+  | MinPSpec
+  | TypicalPSpec
+  | EpsilonCutoffSpec
+  | EtaCutoffSpec
+  | TopNSigmaSpec
+  | XTCSpec
+  | DRYSpec
+  | NoRepeatNGramSpec;
 
 /** A rule spec document: a format version and the processor. */
 export interface RuleSpec {

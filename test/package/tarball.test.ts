@@ -110,7 +110,7 @@ const tokenizer = await AutoTokenizer.from_pretrained('stories260K');
 const model = await AutoModelForCausalLM.from_pretrained('stories260K');
 const list = new LogitsProcessorList();
 list.push(new RepetitionPenaltyLogitsProcessor(1.3));
-list.push(new RuleLMLogitsProcessor(hewitt2024(tokenizer), { model, tokenizer }));
+list.push(new RuleLMLogitsProcessor(hewitt2024(tokenizer, { eosTokenIds: [2, 1] }), { model, tokenizer }));
 const other = new LogitsProcessorList();
 other.push(new RuleLMLogitsProcessor(asBase, { model, tokenizer }));
 other.push(new RepetitionPenaltyLogitsProcessor(1.3));
@@ -164,7 +164,8 @@ const model = await AutoModelForCausalLM.from_pretrained('stories260K', { dtype:
 const list = new LogitsProcessorList();
 list.push(new RepetitionPenaltyLogitsProcessor(1.2));
 list.push(new RuleLMLogitsProcessor(hewitt2024ForModel(model, tokenizer), { model, tokenizer }));
-const inputs = tokenizer(formatPrompt(tokenizer, 'Tell me a story about a dog.').text);
+const formatted = formatPrompt(tokenizer, 'Tell me a story about a dog.');
+const inputs = tokenizer(formatted.text, { add_special_tokens: formatted.addSpecialTokens });
 const output = await model.generate({ ...inputs, max_new_tokens: 256, do_sample: false, logits_processor: list });
 console.log(JSON.stringify(output.tolist()[0].slice(inputs.input_ids.dims[1]).map(Number)));`,
     );

@@ -218,7 +218,7 @@ describe('parseSpec rejects bad input with clear errors', () => {
   it('unknown fields, wrong types and bad values', () => {
     reject({ rulelm: 1, processor: { kind: 'chain', processors: [], extra: 1 } }, '`spec.processor.extra` is an unknown field', 'spec.processor.extra');
     reject({ rulelm: 2, processor: { kind: 'chain', processors: [] } }, '`spec.rulelm` is invalid: Invalid type: Expected 1 but received 2', 'spec.rulelm');
-    const kinds = '"chain", "end-of-sequence-ramp", "repetition-penalty", "token-bias", "position-bias", "product-of-experts", "hewitt2024"';
+    const kinds = '"chain", "end-of-sequence-ramp", "repetition-penalty", "token-bias", "position-bias", "product-of-experts", "hewitt2024", "top-k", "top-p", "min-p", "typical-p", "epsilon-cutoff", "eta-cutoff", "top-n-sigma", "xtc", "dry", "no-repeat-ngram"';
     reject({ rulelm: 1, processor: { kind: 'magic' } }, `\`spec.processor\` is invalid: Expected an object whose \`kind\` is one of ${kinds}`, 'spec.processor');
     reject({ rulelm: 1, processor: { kind: 'repetition-penalty', mode: 'presence', penalty: 1, scope: 'response', window: 0 } }, '`window` must be a positive integer, but is 0 (in `spec.processor`)', 'spec.processor.window');
     reject(
@@ -251,7 +251,7 @@ describe('parseSpec rejects bad input with clear errors', () => {
   });
 
   it('unknown kinds, also nested, name the place', () => {
-    const kinds = '"chain", "end-of-sequence-ramp", "repetition-penalty", "token-bias", "position-bias", "product-of-experts", "hewitt2024"';
+    const kinds = '"chain", "end-of-sequence-ramp", "repetition-penalty", "token-bias", "position-bias", "product-of-experts", "hewitt2024", "top-k", "top-p", "min-p", "typical-p", "epsilon-cutoff", "eta-cutoff", "top-n-sigma", "xtc", "dry", "no-repeat-ngram"';
     const unknown = (where: string): string => `\`${where}\` is invalid: Expected an object whose \`kind\` is one of ${kinds}`;
     reject({ rulelm: 1, processor: { kind: 'magic' } }, unknown('spec.processor'), 'spec.processor');
     reject({ rulelm: 1, processor: { kind: 'tokenBias', biases: [] } }, unknown('spec.processor'), 'spec.processor');

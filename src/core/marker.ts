@@ -11,7 +11,7 @@ import { assertIdsInVocabulary, assertOneOf, toTokenIds } from './validate';
  * - `{ after: ids }`: from just after the **last** occurrence of the token sequence `ids`
  *   (found incrementally, in the prompt or the response); before any occurrence, from
  *   `fallback`: by default the response start for processors that count response positions
- *   (`endOfSequenceRamp`, `positionBias`) and the sequence start for `repetitionPenalty`.
+ *   (`EndOfSequenceRamp`, `PositionBias`) and the sequence start for `RepetitionPenalty`.
  */
 export type Anchor =
   | 'response'

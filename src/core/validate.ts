@@ -152,14 +152,44 @@ export function toTokenIds(argument: string, value: unknown, options: { readonly
 }
 
 /**
+ * Checks one token id (an integer from 0 to 2^31 - 1).
+ *
+ * @param argument The argument's name.
+ * @param value The id.
+ * @returns The id.
+ * @throws {RuleLMError} Otherwise.
+ */
+export function toTokenId(argument: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0x7fffffff) fail(argument, 'a token id (an integer of at least 0)', value);
+  return value;
+}
+
+/**
+ * Checks an option that is one token id or a list of them, and returns the ids as a fresh
+ * `Int32Array`; errors name the option itself for a single id and `option[i]` in a list.
+ *
+ * @param argument The argument's name.
+ * @param value One id or a list.
+ * @param options `allowEmpty` to accept an empty list.
+ * @returns The ids.
+ * @throws {RuleLMError} On anything else.
+ */
+export function toTokenIdList(argument: string, value: unknown, options: { readonly allowEmpty?: boolean } = {}): Int32Array {
+  if (typeof value === 'number') return Int32Array.of(toTokenId(argument, value));
+  if (!Array.isArray(value) && !ArrayBuffer.isView(value)) fail(argument, 'a token id or an array of token ids', value);
+  return toTokenIds(argument, value, options);
+}
+
+/**
  * Checks that every id in `ids` is below `vocabSize`.
  *
  * @param argument The argument's name.
  * @param ids The ids.
  * @param vocabSize The vocabulary size.
- * @throws {RuleLMError} On the first id outside the vocabulary.
+ * @throws {RuleLMError} On a `vocabSize` that is not a positive integer, or the first id outside the vocabulary.
  */
 export function assertIdsInVocabulary(argument: string, ids: ArrayLike<number>, vocabSize: number): void {
+  assertPositiveInteger('vocabSize', vocabSize);
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i] as number;
     if (id >= vocabSize) {

@@ -6,7 +6,7 @@ import * as v from 'valibot';
 import { Chain } from '../core/chain';
 import { RuleLMError } from '../core/errors';
 import { resolveMarker, resolveText } from '../core/resolve';
-import { assertBoolean, assertOneOf, assertOptions, toTokenIds } from '../core/validate';
+import { assertBoolean, assertOneOf, assertOptions, fail, toTokenIdList, toTokenIds } from '../core/validate';
 import { toVocabulary } from '../core/vocabulary';
 import { EndOfSequenceRamp } from '../processors/end-of-sequence-ramp';
 import { PositionBias } from '../processors/position-bias';
@@ -138,12 +138,18 @@ function parseRules(value: unknown): Hewitt2024Rule[] {
         throw new RuleLMError(`\`rules\` must be rule names joined by "-" (such as "eos-uniform-diversity"; names: ${RULES.map((r) => `"${r}"`).join(', ')}), but is ${JSON.stringify(value)}`, { argument: 'rules' });
       }
     }
-    return RULES.filter((r) => names.includes(r));
+    return atLeastOne(RULES.filter((r) => names.includes(r)), value);
   }
   assertOptions('rules', value, RULES);
   const switches = value as Partial<Record<Hewitt2024Rule, unknown>>;
   for (const r of RULES) if (switches[r] !== undefined) assertBoolean(`rules.${r}`, switches[r]);
-  return RULES.filter((r) => (switches[r] ?? r !== 'start') === true);
+  return atLeastOne(RULES.filter((r) => (switches[r] ?? r !== 'start') === true), value);
+}
+
+// A preset with every rule off does nothing; that is a mistake, not an ablation.
+function atLeastOne(rules: Hewitt2024Rule[], value: unknown): Hewitt2024Rule[] {
+  if (rules.length === 0) fail('rules', 'at least one rule (for the base model alone, use no processor)', value);
+  return rules;
 }
 
 function displayPiece(vocabulary: Vocabulary, id: number): string | undefined {
@@ -207,7 +213,7 @@ export /* @__NO_SIDE_EFFECTS__ */ function hewitt2024(tokenizer: Vocabulary | To
     if (eosTokenIds === undefined && vocabulary.eosTokenIds.length === 0) {
       throw new RuleLMError('`eosTokenIds` is needed: the tokenizer declares no end-of-sequence id', { argument: 'eosTokenIds' });
     }
-    const eos = [...toTokenIds('eosTokenIds', typeof ids === 'number' ? [ids] : ids)];
+    const eos = [...toTokenIdList('eosTokenIds', ids)];
     const { maxBias, rampLength } = HEWITT2024.eos;
     processors.push(new EndOfSequenceRamp({ eosTokenIds: eos, maxBias, rampLength, afterRamp: reference ? 'zero' : 'hold', countFrom: responseFrom }));
     const after = reference ? `0 from t = ${rampLength}` : `${maxBias} from t = ${rampLength}`;

@@ -5,7 +5,7 @@ import * as v from 'valibot';
 import { RuleLMError } from '../core/errors';
 import { advanceAnchor, anchorBase, checkAnchor, resolveAnchor } from '../core/marker';
 import { Processor } from '../core/processor';
-import { assertIdsInVocabulary, assertFinite, assertOneOf, assertOptions, assertPositive, assertPositiveInteger, assertNonNegativeInteger, assertSpecLength, saturate, toTokenIds } from '../core/validate';
+import { assertIdsInVocabulary, assertFinite, assertOneOf, assertOptions, assertPositive, assertPositiveInteger, assertNonNegativeInteger, assertSpecLength, saturate, toTokenIdList } from '../core/validate';
 import { MAX_LIST, anchor as anchorSchema, finite, optionsOf, tokenId, tokenIds } from '../serialization/schemas';
 
 /** Options of {@link EndOfSequenceRamp}. */
@@ -100,7 +100,7 @@ export class EndOfSequenceRamp extends Processor<EndOfSequenceRampState> {
     super();
     assertOptions('options', options, KNOWN);
     const { eosTokenIds: eosOption, shape = 'linear', maxBias = 15, rampLength = 250, afterRamp = 'hold', start = 0, factor, countFrom = 'response' } = options;
-    const ids = toTokenIds('eosTokenIds', typeof eosOption === 'number' ? [eosOption] : eosOption);
+    const ids = toTokenIdList('eosTokenIds', eosOption);
     assertSpecLength('eosTokenIds', ids.length, MAX_LIST, 'ids');
     assertOneOf('shape', shape, ['linear', 'exponential'] as const);
     assertFinite('maxBias', maxBias);

@@ -201,6 +201,7 @@ export class ProductOfExperts extends Processor<ProductOfExpertsState> {
     assertSpecLength('experts', experts.length, MAX_EXPERTS, 'experts');
     const list = experts.map((entry: unknown, i) => {
       const argument = `experts[${i}]`;
+      if (Processor.isInstance(entry)) fail(argument, `{ processor, weight } (wrap the ${entry.kind} processor: { processor, weight: 1 })`, entry.kind);
       assertOptions(argument, entry, ['processor', 'weight']);
       const { processor, weight = 1 } = entry as Expert;
       assertProcessor(`${argument}.processor`, processor);

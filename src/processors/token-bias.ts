@@ -7,7 +7,7 @@ import { RuleLMError } from '../core/errors';
 import { Processor } from '../core/processor';
 import { resolveText } from '../core/resolve';
 import { toVocabulary } from '../core/vocabulary';
-import { assertFinite, assertIdsInVocabulary, assertOneOf, assertOptions, assertSpecLength, fail, saturate, toTokenIds } from '../core/validate';
+import { assertFinite, assertIdsInVocabulary, assertOneOf, assertOptions, assertSpecLength, fail, saturate, toTokenId, toTokenIds } from '../core/validate';
 import { MAX_LIST, finite, tokenId, tokenIds } from '../serialization/schemas';
 
 /**
@@ -129,7 +129,7 @@ export class TokenBias extends Processor<null> {
       assertFinite(`${argument}.bias`, e.bias);
       const bias = e.bias;
       if ('token' in e) {
-        const ids = [...toTokenIds(`${argument}.token`, [e.token])];
+        const ids = [toTokenId(`${argument}.token`, e.token)];
         resolved.push({ source: 'id', tokens: ids, pieces: piecesOf(ids), bias });
       } else if ('tokens' in e) {
         const ids = [...toTokenIds(`${argument}.tokens`, e.tokens)];

@@ -323,7 +323,7 @@ describe('hewitt2024 on the real llama2 tokenizer', () => {
       expectRuleLMError(() => hewitt2024(noEos, { fidelity: 'clean', rules: 'eos' }), '`eosTokenIds` is needed: the tokenizer declares no end-of-sequence id', 'eosTokenIds');
       expect(() => hewitt2024(noEos, { fidelity: 'clean', rules: 'diversity' })).not.toThrow();
       expectRuleLMError(() => hewitt2024(noEos, { rules: 'eos', fidelity: 'clean', eosTokenIds: [] }), '`eosTokenIds` must be a non-empty array of token ids, but is []', 'eosTokenIds');
-      expectRuleLMError(() => hewitt2024(noEos, { rules: 'eos', fidelity: 'clean', eosTokenIds: -1 }), '`eosTokenIds[0]` must be a token id (an integer of at least 0), but is -1', 'eosTokenIds[0]');
+      expectRuleLMError(() => hewitt2024(noEos, { rules: 'eos', fidelity: 'clean', eosTokenIds: -1 }), '`eosTokenIds` must be a token id (an integer of at least 0), but is -1', 'eosTokenIds');
     });
   });
 

@@ -180,11 +180,11 @@ describe('endOfSequenceRamp', () => {
   describe('validation', () => {
     it('rejects bad EOS ids', () => {
       expectRuleLMError(() => new EndOfSequenceRamp({ eosTokenIds: [] }), '`eosTokenIds` must be a non-empty array of token ids, but is []', 'eosTokenIds');
-      expectRuleLMError(() => new EndOfSequenceRamp({ eosTokenIds: -1 }), '`eosTokenIds[0]` must be a token id (an integer of at least 0), but is -1', 'eosTokenIds[0]');
+      expectRuleLMError(() => new EndOfSequenceRamp({ eosTokenIds: -1 }), '`eosTokenIds` must be a token id (an integer of at least 0), but is -1', 'eosTokenIds');
       expectRuleLMError(() => new EndOfSequenceRamp({ eosTokenIds: [2, 2.5] }), '`eosTokenIds[1]` must be a token id (an integer of at least 0), but is 2.5', 'eosTokenIds[1]');
-      expectRuleLMError(() => new EndOfSequenceRamp({ eosTokenIds: Number.NaN }), '`eosTokenIds[0]` must be a token id (an integer of at least 0), but is NaN', 'eosTokenIds[0]');
-      expectRuleLMError(() => new EndOfSequenceRamp({ eosTokenIds: '2' as never }), '`eosTokenIds` must be an array of token ids, but is "2"', 'eosTokenIds');
-      expectRuleLMError(() => new EndOfSequenceRamp({} as never), '`eosTokenIds` must be an array of token ids, but is undefined', 'eosTokenIds');
+      expectRuleLMError(() => new EndOfSequenceRamp({ eosTokenIds: Number.NaN }), '`eosTokenIds` must be a token id (an integer of at least 0), but is NaN', 'eosTokenIds');
+      expectRuleLMError(() => new EndOfSequenceRamp({ eosTokenIds: '2' as never }), '`eosTokenIds` must be a token id or an array of token ids, but is "2"', 'eosTokenIds');
+      expectRuleLMError(() => new EndOfSequenceRamp({} as never), '`eosTokenIds` must be a token id or an array of token ids, but is undefined', 'eosTokenIds');
     });
 
     it('rejects EOS ids outside the vocabulary when a sequence starts', () => {

@@ -79,7 +79,7 @@ describe('ids and sizes that do not fit', () => {
     expect(() => startSequence(new TokenBias({ biases: [{ token: 9, bias: 1 }] }), { prompt: [], vocabSize: V })).toThrow('`biases` holds token id 9, outside a vocabulary of 8 ids (0 to 7)');
     const call = logitsProcessorList(everything(), { vocabSize: V }).processors[0] as (ids: bigint[][], logits: unknown) => unknown;
     expect(() => call([[1n]], { dims: [1, V + 2], data: new Float32Array(V + 2) })).toThrow("`logits` has 10 scores per row, but the model's vocabulary has 8");
-    expect(() => call([[1n], [2n]], { dims: [1, V], data: new Float32Array(V) })).toThrow("`input_ids` must be an array of 1 rows (the logits' batch size), but is \"2 rows\"");
+    expect(() => call([[1n], [2n]], { dims: [1, V], data: new Float32Array(V) })).toThrow('`input_ids` has 2 row(s), but the logits have 1 (their batch size)');
   });
 
   it('bigint ids outside the vocabulary are errors naming input_ids', () => {

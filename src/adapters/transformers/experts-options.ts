@@ -5,7 +5,7 @@ import type { Decoding, RandomSource } from '../../decoding/sampling';
 import type { CausalLMLike, ExpertsGenerationOptions, ExpertTokenizerLike, NeuralExpert, PlausibilityCut } from './experts';
 import { RuleLMError } from '../../core/errors';
 import { assertProcessor } from '../../core/processor';
-import { assertFinite, assertOptions, assertPositive, assertPositiveInteger, fail, toTokenIds } from '../../core/validate';
+import { assertFinite, assertOptions, assertPositive, assertPositiveInteger, fail, toTokenIdList } from '../../core/validate';
 import { decodingOptions, seededRandom } from '../../decoding/sampling';
 import { assertGenerationMethods } from './internals';
 import { modelInfo } from './model-info';
@@ -102,7 +102,7 @@ export function resolveExpertsOptions(options: ExpertsGenerationOptions): Resolv
 
   const first = modelInfo((experts[0] as NeuralExpert).model);
   const eosOption = options.eosTokenIds ?? first.eosTokenIds;
-  const eosTokenIds = toTokenIds('eosTokenIds', typeof eosOption === 'number' ? [eosOption] : eosOption, { allowEmpty: true });
+  const eosTokenIds = toTokenIdList('eosTokenIds', eosOption, { allowEmpty: true });
   const padTokenId = tokenizer.pad_token_id ?? first.padTokenId ?? eosTokenIds[0] ?? 0;
   const weights = experts.map((e) => e.weight);
   return { experts, weights, tokenizer, processor, plausibility, maxNewTokens, eosTokenIds, padTokenId, stop, truncateVocabulary, decoding, seed, random, onToken, streamer, signal };

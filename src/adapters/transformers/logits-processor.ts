@@ -6,7 +6,7 @@ import { LogitsProcessor, LogitsProcessorList } from '@huggingface/transformers'
 import { RuleLMError } from '../../core/errors';
 import { assertProcessor } from '../../core/processor';
 import { startSequence } from '../../core/sequence';
-import { assertBoolean, assertOptions, fail, toTokenIds } from '../../core/validate';
+import { assertBoolean, assertOptions, assertPositiveInteger, fail, toTokenId } from '../../core/validate';
 import { EndOfSequenceRamp } from '../../processors/end-of-sequence-ramp';
 import { modelInfo } from './model-info';
 
@@ -191,12 +191,23 @@ export class RuleLMLogitsProcessor extends LogitsProcessor {
     const partial = options.partialEndOfSequence ?? false;
     assertBoolean('partialEndOfSequence', partial);
     const info = options.model === undefined ? undefined : modelInfo(options.model);
+    if (options.vocabSize !== undefined) {
+      assertPositiveInteger('vocabSize', options.vocabSize);
+      if (info?.vocabSize !== undefined && info.vocabSize !== options.vocabSize) {
+        throw new RuleLMError(`\`vocabSize\` is ${options.vocabSize}, but the model's config says ${info.vocabSize}; leave \`vocabSize\` out when you pass the model`, { argument: 'vocabSize' });
+      }
+    }
+    if (options.tokenizer !== undefined && ((typeof options.tokenizer !== 'object' && typeof options.tokenizer !== 'function') || options.tokenizer === null)) fail('tokenizer', 'a transformers.js tokenizer', options.tokenizer);
     const vocabSize = options.vocabSize ?? info?.vocabSize;
     const tokenizerPad = options.tokenizer?.pad_token_id;
     const padIds =
       options.padTokenId !== undefined
-        ? [...toTokenIds('padTokenId', [options.padTokenId])]
+        ? [toTokenId('padTokenId', options.padTokenId)]
         : [...new Set([tokenizerPad, info?.padTokenId].filter((id): id is number => typeof id === 'number'))];
+    if (vocabSize !== undefined) {
+      const outside = padIds.find((id) => id >= vocabSize);
+      if (outside !== undefined) throw new RuleLMError(`\`padTokenId\` is ${outside}, outside a vocabulary of ${vocabSize} ids (0 to ${vocabSize - 1})`, { argument: 'padTokenId' });
+    }
     if (options.trace !== undefined && typeof options.trace !== 'function') fail('trace', 'a function', options.trace);
     if (vocabSize !== undefined) processor.checkVocabulary(vocabSize);
     if (info !== undefined && info.eosTokenIds.length > 0) checkRamps(processor, info.eosTokenIds, partial);
@@ -236,7 +247,8 @@ export class RuleLMLogitsProcessor extends LogitsProcessor {
     if (!(data instanceof Float32Array)) {
       throw new RuleLMError(`\`logits\` must hold float32 scores, but its dtype is ${describeDtype(logits)} (dims [${batch}, ${width}] are fine); convert it to float32 before this processor, or load the model with a float32 output`, { argument: 'logits' });
     }
-    if (!Array.isArray(inputIds) || inputIds.length !== batch) fail('input_ids', `an array of ${batch} rows (the logits' batch size)`, Array.isArray(inputIds) ? `${inputIds.length} rows` : inputIds);
+    if (!Array.isArray(inputIds)) fail('input_ids', `an array of ${batch} row(s) of token ids (the logits' batch size)`, inputIds);
+    if (inputIds.length !== batch) throw new RuleLMError(`\`input_ids\` has ${inputIds.length} row(s), but the logits have ${batch} (their batch size)`, { argument: 'input_ids' });
     const vocabSize = this.#vocabSize;
     if (vocabSize !== undefined && width !== vocabSize) {
       throw new RuleLMError(`\`logits\` has ${width} scores per row, but the model's vocabulary has ${vocabSize}`, { argument: 'logits' });

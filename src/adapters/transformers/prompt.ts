@@ -162,6 +162,9 @@ function chatMarkers(tokenizer: ChatTokenizerLike): { user: number[]; assistant:
  * ```
  */
 export function formatPrompt(tokenizer: ChatTokenizerLike, instruction: string, options: FormatPromptOptions = {}): FormattedPrompt {
+  if ((typeof tokenizer !== 'object' && typeof tokenizer !== 'function') || tokenizer === null || typeof tokenizer.encode !== 'function') {
+    fail('tokenizer', 'a transformers.js tokenizer (an object with encode and get_vocab)', tokenizer);
+  }
   assertOptions('options', options, ['template']);
   const { template = 'auto' } = options;
   assertOneOf('template', template, ['auto', 'paper', 'chat'] as const);

@@ -4,9 +4,10 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
 const library: Options = {
-  entry: { index: 'src/index.ts', transformers: 'src/adapters/transformers/index.ts', eval: 'src/eval/index.ts' },
+  entry: { index: 'src/index.ts', transformers: 'src/adapters/transformers/index.ts', 'node-llama-cpp': 'src/adapters/node-llama-cpp/index.ts', eval: 'src/eval/index.ts' },
   format: ['esm', 'cjs'],
-  dts: true,
+  // @internal declarations (the spec plumbing, which names valibot's types) stay out of the published types.
+  dts: { compilerOptions: { stripInternal: true } },
   tsconfig: 'tsconfig.build.json',
   sourcemap: true,
   clean: false, // the prebuild script empties dist/ (two configs build into it at once)
@@ -14,7 +15,9 @@ const library: Options = {
   target: 'es2022',
   // Classes keep their names in the bundle (`RuleLMError`, `TokenBias`), for messages and stacks.
   keepNames: true,
-  external: ['@huggingface/transformers'],
+  // Shared chunks in CommonJS too, so rulelm and rulelm/transformers share one copy of each class (instanceof).
+  splitting: true,
+  external: ['@huggingface/transformers', 'node-llama-cpp'],
 };
 
 // The `rulelm` command (the package's bin): ESM with a shebang; its helper libraries are bundled

@@ -11,6 +11,7 @@ const config: ViteUserConfig = defineConfig({
       { find: /^rulelm$/, replacement: source('./src/index.ts') },
       { find: /^rulelm\/transformers$/, replacement: source('./src/adapters/transformers/index.ts') },
       { find: /^rulelm\/eval$/, replacement: source('./src/eval/index.ts') },
+      { find: /^rulelm\/node-llama-cpp$/, replacement: source('./src/adapters/node-llama-cpp/index.ts') },
     ],
   },
   test: {

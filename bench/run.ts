@@ -3,7 +3,7 @@
  *
  * Flags:
  * - `--quick`: fewer rounds, shorter budgets, fewer end-to-end runs (a smoke run).
- * - `--only <group>[,<group>]`: `steps`, `e2e`, `memory`, `experts` (repeatable).
+ * - `--only <group>[,<group>]`: `steps`, `e2e`, `memory`, `experts`, `samplers`, `llama-cpp` (repeatable).
  * - `--vocab <sizes>` / `--history <lengths>`: restrict the step benchmarks (comma-separated).
  * - `--rounds <n>`: rounds of the step benchmarks.
  * - `--out <file>`: where to write the markdown. A full run writes `bench/RESULTS.md`; a run
@@ -27,13 +27,15 @@ import { describeMachine } from './lib/machine';
 import { renderMarkdown, verdicts } from './lib/report';
 import { runMemory } from './memory';
 import { runSteps } from './steps';
+import { renderSamplers, runSamplers } from './samplers';
+import { renderLlamaCpp, runLlamaCpp } from './llama-cpp';
 
-const GROUPS = ['steps', 'e2e', 'memory', 'experts'] as const;
+const GROUPS = ['steps', 'e2e', 'memory', 'experts', 'samplers', 'llama-cpp'] as const;
 type Group = (typeof GROUPS)[number];
 
 const HELP = `Usage: npm run bench [-- flags]
   --quick                 fewer rounds and runs (smoke run, ~2 min)
-  --only <group>          steps, e2e, memory or experts; comma-separated or repeated
+  --only <group>          steps, e2e, memory, experts, samplers or llama-cpp; comma-separated or repeated
   --vocab <sizes>         step benchmarks only at these vocabulary sizes (${VOCAB_SIZES.join(',')})
   --history <lengths>     step benchmarks only at these history lengths (128,1024,4096)
   --rounds <n>            rounds of the step benchmarks (default 5, quick 2)
@@ -91,8 +93,10 @@ async function main(): Promise<void> {
   if (groups.has('e2e')) e2e = await runEndToEnd({ quick, log });
   let experts: ExpertsBenchResult[] = [];
   if (groups.has('experts')) experts = await runExperts({ quick, log });
+  const samplers = groups.has('samplers') ? renderSamplers(runSamplers({ histories: [128, 1024, 4096, 16384], vocabSizes: [32000, 151669], harness, log })) : '';
+  const llamaCpp = groups.has('llama-cpp') ? renderLlamaCpp(await runLlamaCpp({ quick, log })) : '';
   const results = { machine, flags, harness, loadAtEnd: os.loadavg()[0] ?? 0, seconds: (performance.now() - started) / 1e3, steps, e2e, memory };
-  writeFileSync(out, renderMarkdown(results) + (experts.length > 0 ? renderExperts(experts) : ''));
+  writeFileSync(out, renderMarkdown(results) + (experts.length > 0 ? renderExperts(experts) : '') + samplers + llamaCpp);
   log('');
   for (const v of verdicts(results)) log(`[bench] ${v.verdict.padEnd(7)} ${v.target}: ${v.measured}${v.margin === '' ? '' : ` (${v.margin})`}`);
   log(`[bench] wrote ${relative(process.cwd(), out)} in ${Math.round(results.seconds)} s`);

@@ -18,6 +18,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { ensureGguf } from './gguf/index';
 import { ensureTinyModel } from './model-generator/index';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -47,6 +48,12 @@ if (model === undefined) {
     console.error(`[example] model: a generated tiny model with random weights (${model}); ../shared/models/stories260K was not found`);
   }
   args.unshift('--model', model);
+}
+// llama-cpp takes a GGUF: the model folder's, written by tools/gguf into .cache/gguf.
+if (name === 'llama-cpp' && existsSync(join(model, 'config.json'))) {
+  const gguf = ensureGguf(model);
+  console.error(`[example] GGUF: ${gguf} (tools/gguf, from ${model})`);
+  args.splice(args.indexOf(model), 1, gguf);
 }
 if (name === 'experts' && given.amateur === undefined && existsSync(join(model, 'tokenizer.json'))) {
   const folder = resolve(model);

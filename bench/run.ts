@@ -3,7 +3,7 @@
  *
  * Flags:
  * - `--quick`: fewer rounds, shorter budgets, fewer end-to-end runs (a smoke run).
- * - `--only <group>[,<group>]`: `steps`, `e2e`, `memory`, `experts`, `samplers`, `llama-cpp` (repeatable).
+ * - `--only <group>[,<group>]`: `steps`, `e2e`, `memory`, `experts`, `samplers`, `llama-cpp`, `batch`, `decoding` (repeatable).
  * - `--vocab <sizes>` / `--history <lengths>`: restrict the step benchmarks (comma-separated).
  * - `--rounds <n>`: rounds of the step benchmarks.
  * - `--out <file>`: where to write the markdown. A full run writes `bench/RESULTS.md`; a run
@@ -29,13 +29,15 @@ import { runMemory } from './memory';
 import { runSteps } from './steps';
 import { renderSamplers, runSamplers } from './samplers';
 import { renderLlamaCpp, runLlamaCpp } from './llama-cpp';
+import { renderBatch, runBatch } from './batch';
+import { renderDecoding, runDecoding } from './decoding';
 
-const GROUPS = ['steps', 'e2e', 'memory', 'experts', 'samplers', 'llama-cpp'] as const;
+const GROUPS = ['steps', 'e2e', 'memory', 'experts', 'samplers', 'llama-cpp', 'batch', 'decoding'] as const;
 type Group = (typeof GROUPS)[number];
 
 const HELP = `Usage: npm run bench [-- flags]
   --quick                 fewer rounds and runs (smoke run, ~2 min)
-  --only <group>          steps, e2e, memory, experts, samplers or llama-cpp; comma-separated or repeated
+  --only <group>          steps, e2e, memory, experts, samplers, llama-cpp, batch or decoding; comma-separated or repeated
   --vocab <sizes>         step benchmarks only at these vocabulary sizes (${VOCAB_SIZES.join(',')})
   --history <lengths>     step benchmarks only at these history lengths (128,1024,4096)
   --rounds <n>            rounds of the step benchmarks (default 5, quick 2)
@@ -95,8 +97,10 @@ async function main(): Promise<void> {
   if (groups.has('experts')) experts = await runExperts({ quick, log });
   const samplers = groups.has('samplers') ? renderSamplers(runSamplers({ histories: [128, 1024, 4096, 16384], vocabSizes: [32000, 151669], harness, log })) : '';
   const llamaCpp = groups.has('llama-cpp') ? renderLlamaCpp(await runLlamaCpp({ quick, log })) : '';
+  const batch = groups.has('batch') ? renderBatch(await runBatch({ quick, log })) : '';
+  const decoding = groups.has('decoding') ? renderDecoding(await runDecoding({ vocabSizes: [32000, 128256, 151669], harness, quick, log })) : '';
   const results = { machine, flags, harness, loadAtEnd: os.loadavg()[0] ?? 0, seconds: (performance.now() - started) / 1e3, steps, e2e, memory };
-  writeFileSync(out, renderMarkdown(results) + (experts.length > 0 ? renderExperts(experts) : '') + samplers + llamaCpp);
+  writeFileSync(out, renderMarkdown(results) + (experts.length > 0 ? renderExperts(experts) : '') + samplers + llamaCpp + batch + decoding);
   log('');
   for (const v of verdicts(results)) log(`[bench] ${v.verdict.padEnd(7)} ${v.target}: ${v.measured}${v.margin === '' ? '' : ` (${v.margin})`}`);
   log(`[bench] wrote ${relative(process.cwd(), out)} in ${Math.round(results.seconds)} s`);

@@ -226,8 +226,11 @@ export async function runSteps(options: StepsOptions): Promise<StepsResult[]> {
       const env: Env = { vocabSize, history, growth, prompt, stream, base, row };
       const historyIds = [...prompt, ...stream.subarray(0, history - prompt.length)];
       const responseSpan = history - prompt.length + growth + STEPS_PER_SAMPLE;
+      // Entries at every position the timed steps reach (the sequence restarts at the history
+      // length), within the 4096 positions a PositionBias may hold.
+      const firstStep = history - prompt.length;
       const everyStep = new PositionBias({
-        positions: Array.from({ length: responseSpan + 1 }, (_, at) => ({ at, biases: fewIds.map((token, j) => ({ token, bias: j - 1 })) })),
+        positions: Array.from({ length: responseSpan - firstStep + 1 }, (_, i) => ({ at: firstStep + i, biases: fewIds.map((token, j) => ({ token, bias: j - 1 })) })),
       });
       const denseAtStart = startSequence(new PositionBias({ positions: [{ at: 0, biases: startDense }] }), { prompt: historyIds, vocabSize });
       const asExpert = [{ processor: preset, weight: 1 }];

@@ -97,50 +97,274 @@ export function argmax(row: Float32Array): number {
 /**
  * Picks the next token from a row of scores: the argmax, or a sample after temperature, top-k
  * and top-p (in that order, as HF transformers applies them). Does not change `row`. Tokens
- * scored `+Infinity` take all the probability (one is picked uniformly among them).
+ * scored `+Infinity` take all the probability (one is picked uniformly among them); `NaN` and
+ * `-Infinity` scores are never picked.
+ *
+ * The draw is by cumulative probability over the tokens sorted best first (ties by id), as HF
+ * transformers' top-k / top-p order them, but without sorting the row: one pass finds the best
+ * score, one computes the weights `exp((score - best) / temperature)` and adds them into
+ * buckets of equal width in `(best - score) / temperature` (a histogram that follows the sorted
+ * order), and only the bucket where the draw (or the top-p boundary) falls is collected and
+ * sorted. With `topK` smaller than the number of candidates, a bounded heap keeps the `topK`
+ * best in one pass and only they are sorted. The draw is the same as a full sort's for the same
+ * random number, up to the rounding of the sums (they are added bucket by bucket, not token by
+ * token); one `random()` call per sampled token. Scratch buffers are reused across calls.
  *
  * @param row Scores (logits or log-probabilities).
- * @param decoding Validated decoding options.
+ * @param decoding Validated decoding options ({@link decodingOptions}).
  * @param random The random source (used only when sampling).
- * @returns The token id; -1 when every score is masked.
+ * @returns The token id; -1 when every score is masked (`-Infinity`) or `NaN`.
+ * @example
+ * ```ts
+ * const token = pickToken(Float32Array.from([0, Math.log(3)]), decodingOptions({ sample: true, topP: 0.9 }), seededRandom(1));
+ * ```
  */
 export function pickToken(row: Float32Array, decoding: Decoding, random: RandomSource): number {
   if (!decoding.sample) return argmax(row);
   const { temperature, topK, topP } = decoding;
-  const candidates: number[] = [];
-  for (let i = 0; i < row.length; i++) if ((row[i] as number) > -Infinity) candidates.push(i);
-  if (candidates.length === 0) return -1;
-  candidates.sort((a, b) => (row[b] as number) - (row[a] as number) || a - b);
-  // +Infinity scores take all the mass: pick uniformly among them.
-  if (row[candidates[0] as number] === Infinity) {
-    let forced = 1;
-    while (forced < candidates.length && row[candidates[forced] as number] === Infinity) forced++;
-    return candidates[Math.min(forced - 1, Math.floor(random() * forced))] as number;
+  let best = -Infinity;
+  let count = 0;
+  for (let i = 0; i < row.length; i++) {
+    const x = row[i] as number;
+    if (x > -Infinity) {
+      count++;
+      if (x > best) best = x;
+    }
   }
-  const kept = topK > 0 ? candidates.slice(0, topK) : candidates;
-  // exp((score - best) / temperature): the difference is at most 0 and finite, so no temperature
-  // overflows it (row / temperature would be Infinity - Infinity = NaN for a tiny one); as the
-  // temperature goes to 0, every weight but the best's goes to 0 (greedy is the limit).
-  const best = row[kept[0] as number] as number;
-  const weights = kept.map((id) => Math.exp(((row[id] as number) - best) / temperature));
-  const total = weights.reduce((s, w) => s + w, 0);
-  let count = kept.length;
+  if (count === 0) return -1;
+  if (best === Infinity) return pickForced(row, random);
+  if (topK > 0 && topK < count) return sampleTopK(row, topK, temperature, topP, random);
+  return sampleByBuckets(row, best, temperature, topP, random);
+}
+
+// +Infinity scores take all the mass: the k-th of them in id order, k uniform.
+function pickForced(row: Float32Array, random: RandomSource): number {
+  let forced = 0;
+  for (let i = 0; i < row.length; i++) if (row[i] === Infinity) forced++;
+  let k = Math.min(forced - 1, Math.floor(random() * forced));
+  for (let i = 0; i < row.length; i++) if (row[i] === Infinity && k-- === 0) return i;
+  return -1;
+}
+
+/** Buckets per unit of `(best - score) / temperature`. */
+const PER_UNIT = 32;
+/** Number of buckets; the last one also takes every weight below exp(-LAST / PER_UNIT). */
+const BUCKETS = 1024;
+const LAST = BUCKETS - 1;
+const histogram = new Float64Array(BUCKETS);
+const drawIds: number[] = [];
+const cutIds: number[] = [];
+let heap = new Int32Array(64);
+let keptWeights = new Float64Array(64);
+let sortRow: Float32Array = new Float32Array(0);
+
+// Best first, ties by id: the order HF's top-k / top-p sort gives.
+function byScore(a: number, b: number): number {
+  return (sortRow[b] as number) - (sortRow[a] as number) || a - b;
+}
+
+// The bucket of a score: monotone in the score, so the buckets follow the sorted order.
+function bucketOf(x: number, best: number, temperature: number): number {
+  const z = -((x - best) / temperature) * PER_UNIT;
+  return z >= LAST ? LAST : z | 0;
+}
+
+// The ids of bucket `first` into `out`, and of bucket `second` (if not -1) into `more`, each
+// sorted best first, in one pass. A score test with some slack skips the division for all but
+// the scores near those buckets; those are placed by bucketOf itself.
+function collect(row: Float32Array, best: number, temperature: number, first: number, out: number[], second = -1, more: number[] = out): void {
+  out.length = 0;
+  more.length = 0;
+  const lowBucket = second < 0 ? first : Math.min(first, second);
+  const highBucket = Math.max(first, second);
+  const width = temperature / PER_UNIT;
+  const high = best - (lowBucket - 0.5) * width;
+  const low = highBucket === LAST ? -Infinity : best - (highBucket + 1.5) * width;
+  for (let i = 0; i < row.length; i++) {
+    const x = row[i] as number;
+    if (x >= low && x <= high && x > -Infinity) {
+      const b = bucketOf(x, best, temperature);
+      if (b === first) out.push(i);
+      else if (b === second) more.push(i);
+    }
+  }
+  sortRow = row;
+  out.sort(byScore);
+  if (second >= 0) more.sort(byScore);
+}
+
+// The bucket where `target` falls, walking the buckets below `end` (`end` when past them).
+function bucketAt(target: number, end: number): number {
+  for (let b = 0; b < end; b++) {
+    const m = histogram[b] as number;
+    if (target < m) return b;
+    target -= m;
+  }
+  return end;
+}
+
+function sampleByBuckets(row: Float32Array, best: number, temperature: number, topP: number, random: RandomSource): number {
+  histogram.fill(0);
+  let total = 0;
+  for (let i = 0; i < row.length; i++) {
+    const x = row[i] as number;
+    if (!(x > -Infinity)) continue;
+    // exp((score - best) / temperature): the difference is at most 0 and finite, so no
+    // temperature overflows it; as the temperature goes to 0 every weight but the best's goes to 0.
+    // (Dividing by 1 is exact: skipping it changes no value.)
+    const e = temperature === 1 ? x - best : (x - best) / temperature;
+    const w = Math.exp(e);
+    // bucketOf(x, best, temperature), from the same quotient.
+    const z = -e * PER_UNIT;
+    histogram[z >= LAST ? LAST : z | 0]! += w;
+    total += w;
+  }
+  // Top-p: the smallest best-first prefix whose probability reaches topP ends in bucket `cutBucket`,
+  // after its first `cutCount` tokens (cutIds); -1 keeps everything.
+  const u = random();
+  let cutBucket = -1;
+  let cutCount = 0;
+  let kept = total;
+  let collected = -1; // the bucket whose ids drawIds holds
   if (topP < 1) {
     let cumulative = 0;
-    for (let i = 0; i < kept.length; i++) {
-      cumulative += (weights[i] as number) / total;
+    let before = 0;
+    for (let b = 0; b < BUCKETS && cutBucket < 0; b++) {
+      const m = histogram[b] as number;
+      if (m === 0) continue;
+      if (cumulative + m / total < topP) {
+        cumulative += m / total;
+        before += m;
+        continue;
+      }
+      // The draw's bucket, when the cut leaves no doubt about it, is collected in the same pass.
+      const low = bucketAt(u * before, b);
+      const draw = low < b && bucketAt(u * (before + m), b) === low ? low : -1;
+      collect(row, best, temperature, b, cutIds, draw, drawIds);
+      collected = draw;
+      let mass = before;
+      for (let j = 0; j < cutIds.length; j++) {
+        const w = Math.exp(((row[cutIds[j] as number] as number) - best) / temperature);
+        cumulative += w / total;
+        mass += w;
+        if (cumulative >= topP) {
+          cutBucket = b;
+          cutCount = j + 1;
+          kept = mass;
+          break;
+        }
+      }
+      before = mass;
+    }
+  }
+  let target = u * kept;
+  const end = cutBucket < 0 ? BUCKETS : cutBucket + 1;
+  for (let b = 0; b < end; b++) {
+    const m = histogram[b] as number;
+    if (b !== cutBucket && !(target < m)) {
+      target -= m;
+      continue;
+    }
+    const ids = b === cutBucket ? cutIds : drawIds;
+    if (b !== cutBucket && b !== collected) {
+      collect(row, best, temperature, b, drawIds);
+      collected = b;
+    }
+    const n = b === cutBucket ? cutCount : ids.length;
+    for (let j = 0; j < n; j++) {
+      const id = ids[j] as number;
+      target -= Math.exp(((row[id] as number) - best) / temperature);
+      if (target < 0) return id;
+    }
+  }
+  // Rounding left the draw past the end: the last token kept, as a sorted draw would return.
+  return cutBucket >= 0 ? (cutIds[cutCount - 1] as number) : worst(row);
+}
+
+// The last candidate in best-first order (the lowest score, the highest id among ties).
+function worst(row: Float32Array): number {
+  let id = -1;
+  let low = Infinity;
+  for (let i = 0; i < row.length; i++) {
+    const x = row[i] as number;
+    if (x > -Infinity && x <= low) {
+      low = x;
+      id = i;
+    }
+  }
+  return id;
+}
+
+// `a` ranks below `b` in best-first order (lower score, or the same score and a higher id).
+function below(row: Float32Array, a: number, b: number): boolean {
+  const x = row[a] as number;
+  const y = row[b] as number;
+  return x < y || (x === y && a > b);
+}
+
+// Top-k with k below the number of candidates: a min-heap of the k best (its root the worst
+// kept), one pass; then the k are sorted and drawn from exactly as a full sort would.
+function sampleTopK(row: Float32Array, k: number, temperature: number, topP: number, random: RandomSource): number {
+  if (heap.length < k) heap = new Int32Array(k);
+  let size = 0;
+  for (let i = 0; i < row.length; i++) {
+    const x = row[i] as number;
+    if (!(x > -Infinity)) continue;
+    if (size < k) {
+      // sift up
+      let c = size++;
+      while (c > 0) {
+        const p = (c - 1) >> 1;
+        const parent = heap[p] as number;
+        if (!below(row, i, parent)) break;
+        heap[c] = parent;
+        c = p;
+      }
+      heap[c] = i;
+    } else if (x > (row[heap[0] as number] as number)) {
+      // ids come in increasing order, so an equal score ranks below every kept one: strict >.
+      let c = 0;
+      for (;;) {
+        const l = 2 * c + 1;
+        if (l >= k) break;
+        const r = l + 1;
+        const child = r < k && below(row, heap[r] as number, heap[l] as number) ? r : l;
+        if (!below(row, heap[child] as number, i)) break;
+        heap[c] = heap[child] as number;
+        c = child;
+      }
+      heap[c] = i;
+    }
+  }
+  drawIds.length = 0;
+  for (let j = 0; j < k; j++) drawIds.push(heap[j] as number);
+  sortRow = row;
+  drawIds.sort(byScore);
+  if (keptWeights.length < k) keptWeights = new Float64Array(k);
+  const best = row[drawIds[0] as number] as number;
+  let total = 0;
+  for (let j = 0; j < k; j++) {
+    const w = Math.exp(((row[drawIds[j] as number] as number) - best) / temperature);
+    keptWeights[j] = w;
+    total += w;
+  }
+  let count = k;
+  if (topP < 1) {
+    let cumulative = 0;
+    for (let j = 0; j < k; j++) {
+      cumulative += (keptWeights[j] as number) / total;
       if (cumulative >= topP) {
-        count = i + 1;
+        count = j + 1;
         break;
       }
     }
   }
   let mass = 0;
-  for (let i = 0; i < count; i++) mass += weights[i] as number;
+  for (let j = 0; j < count; j++) mass += keptWeights[j] as number;
   let target = random() * mass;
-  for (let i = 0; i < count; i++) {
-    target -= weights[i] as number;
-    if (target < 0) return kept[i] as number;
+  for (let j = 0; j < count; j++) {
+    target -= keptWeights[j] as number;
+    if (target < 0) return drawIds[j] as number;
   }
-  return kept[count - 1] as number;
+  return drawIds[count - 1] as number;
 }

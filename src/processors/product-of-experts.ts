@@ -97,30 +97,86 @@ function sparseLogSumExp(row: Float32Array): number {
   return max + Math.log(sum + zeros * Math.exp(-max));
 }
 
-// log-sum-exp over the scores that are not NaN.
-function logSumExpSkippingNaN(row: Float32Array): number {
+// The exact mode in two passes over the row (issue 16): one online pass for the base's max and
+// sum of exponentials (NaN scores left out) that also gathers the first expert's log-sum-exp from
+// its scratch row (zeros counted, not exponentiated), then one pass that writes
+// `baseWeight * log_softmax(row) + scale * log_softmax(scores)` and clears the scratch row. The
+// same values, term by term, as the base term followed by `addExpertLogProbs`: NaN scores stay NaN
+// and out of the normalizer, -Infinity stays masked, +Infinity scores take all the mass (0 there,
+// -Infinity elsewhere), a token the expert rules out is masked. `scores` undefined: the base only.
+function fusedLogProbs(row: Float32Array, scores: Float32Array | undefined, baseWeight: number, scale: number): void {
+  const n = row.length;
   let max = -Infinity;
-  for (let i = 0; i < row.length; i++) if ((row[i] as number) > max) max = row[i] as number;
-  if (max === -Infinity || max === Infinity) return max;
   let sum = 0;
-  for (let i = 0; i < row.length; i++) {
-    const x = row[i] as number;
-    if (!Number.isNaN(x)) sum += Math.exp(x - max);
+  let expertMax = -Infinity;
+  let expertSum = 0;
+  let nonzero = 0;
+  let expertNaN = false;
+  for (let j = 0; j < n; j++) {
+    const x = row[j] as number;
+    // A new max rescales the sum (the first one multiplies 0 by exp(-Infinity) = 0).
+    if (x > max) {
+      sum = sum * Math.exp(max - x) + 1;
+      max = x;
+    } else if (x > -Infinity) sum += Math.exp(x - max);
+    if (scores === undefined) continue;
+    const s = scores[j] as number;
+    if (s === 0) continue;
+    nonzero++;
+    if (s > expertMax) {
+      expertSum = expertSum * Math.exp(expertMax - s) + 1;
+      expertMax = s;
+    } else if (s > -Infinity) expertSum += Math.exp(s - expertMax);
+    else if (Number.isNaN(s)) expertNaN = true;
   }
-  return max + Math.log(sum);
+  const shift = max === Infinity || max === -Infinity ? max : max + Math.log(sum);
+  if (scores === undefined) {
+    for (let j = 0; j < n; j++) {
+      const x = row[j] as number;
+      if (x === -Infinity || Number.isNaN(x)) continue;
+      row[j] = shift === Infinity ? (x === Infinity ? 0 : -Infinity) : saturate(baseWeight * (x - shift));
+    }
+    return;
+  }
+  // The expert's log-sum-exp as sparseLogSumExp computes it: its max counts the zeros.
+  const zeros = n - nonzero;
+  const top = zeros > 0 && !(expertMax >= 0) ? 0 : expertMax;
+  let expertShift = top;
+  if (top !== Infinity && top !== -Infinity) {
+    expertShift = expertNaN ? NaN : top + Math.log((expertMax === -Infinity ? 0 : expertSum * Math.exp(expertMax - top)) + zeros * Math.exp(-top));
+  }
+  const zeroLogProb = expertLogProb(0, expertShift);
+  const zeroTerm = saturate(scale * zeroLogProb);
+  const zeroMasks = zeroLogProb === -Infinity;
+  const forced = shift === Infinity;
+  for (let j = 0; j < n; j++) {
+    const x = row[j] as number;
+    const s = scores[j] as number;
+    if (s !== 0) {
+      scores[j] = 0;
+      row[j] = withExpert(x, s, shift, baseWeight, scale, expertShift);
+    } else if (x > -Infinity) {
+      // The common case (a score the expert leaves at 0): the base term as stored in the float32
+      // row (it may round to -Infinity, which masks), plus the expert's constant.
+      const base = Math.fround(forced ? (x === Infinity ? 0 : -Infinity) : saturate(baseWeight * (x - shift)));
+      row[j] = base === -Infinity || zeroMasks ? -Infinity : base + zeroTerm;
+    }
+  }
 }
 
-// The exact mode's base term: row = baseWeight * log_softmax(row). NaN scores (a broken model) stay
-// NaN and are kept out of the normalizer, so they do not spread; -Infinity stays masked; +Infinity
-// scores take all the mass (0 there, -Infinity elsewhere).
-function baseLogProbs(row: Float32Array, baseWeight: number): void {
-  const shift = logSumExpSkippingNaN(row);
-  for (let j = 0; j < row.length; j++) {
-    const x = row[j] as number;
-    if (x === -Infinity || Number.isNaN(x)) continue;
-    if (shift === Infinity) row[j] = x === Infinity ? 0 : -Infinity;
-    else row[j] = saturate(baseWeight * (x - shift));
-  }
+// One token's value where the expert's score `s` is not 0 (see fusedLogProbs).
+function withExpert(x: number, s: number, shift: number, baseWeight: number, scale: number, expertShift: number): number {
+  if (x === -Infinity || Number.isNaN(x)) return x;
+  const base = Math.fround(shift === Infinity ? (x === Infinity ? 0 : -Infinity) : saturate(baseWeight * (x - shift)));
+  if (base === -Infinity) return -Infinity;
+  const logProb = expertLogProb(s, expertShift);
+  return logProb === -Infinity ? -Infinity : base + saturate(scale * logProb);
+}
+
+// An expert's log-probability of a score given its log-sum-exp: +Infinity scores take all the
+// mass; an all-masked expert masks everything.
+function expertLogProb(s: number, shift: number): number {
+  return shift === Infinity ? (s === Infinity ? 0 : -Infinity) : shift === -Infinity ? -Infinity : s - shift;
 }
 
 // The logits mode's base term with baseWeight other than 1: baseWeight * row, which equals
@@ -144,7 +200,7 @@ function addExpertLogProbs(row: Float32Array, scores: Float32Array, shift: numbe
     const x = row[j] as number;
     if (x === -Infinity || Number.isNaN(x)) continue;
     const s = scores[j] as number;
-    const logProb = shift === Infinity ? (s === Infinity ? 0 : -Infinity) : shift === -Infinity ? -Infinity : s - shift;
+    const logProb = expertLogProb(s, shift);
     row[j] = logProb === -Infinity ? -Infinity : x + saturate(scale * logProb);
   }
 }
@@ -275,22 +331,27 @@ export class ProductOfExperts extends Processor<ProductOfExpertsState> {
    * @param weight Scale of the experts' contributions.
    */
   process(row: Float32Array, state: ProductOfExpertsState, history: ReadonlyTokenHistory, weight: number): void {
-    const exact = this.output === 'log-probs';
     const active = this.#active;
-    if (exact) baseLogProbs(row, this.baseWeight);
-    else if (this.baseWeight !== 1) scaleBase(row, this.baseWeight);
+    if (this.output === 'log-probs') {
+      // The scratch row is all zeros between calls: fusedLogProbs clears what the first expert
+      // wrote, and the others' rows are cleared after use.
+      const scratch = state.scratch as Float32Array;
+      const first = active[0];
+      if (first !== undefined) first.processor.process(scratch, state.states[0], history, 1);
+      // Saturated: weight * w can overflow (each processor saturates what it adds in turn).
+      fusedLogProbs(row, first === undefined ? undefined : scratch, this.baseWeight, first === undefined ? 0 : saturate(weight * first.weight));
+      for (let i = 1; i < active.length; i++) {
+        const { processor, weight: w } = active[i]!;
+        processor.process(scratch, state.states[i], history, 1);
+        addExpertLogProbs(row, scratch, sparseLogSumExp(scratch), saturate(weight * w));
+        scratch.fill(0);
+      }
+      return;
+    }
+    if (this.baseWeight !== 1) scaleBase(row, this.baseWeight);
     for (let i = 0; i < active.length; i++) {
       const { processor, weight: w } = active[i]!;
-      // Saturated: weight * w can overflow (each processor saturates what it adds in turn).
-      const scale = saturate(weight * w);
-      if (!exact) {
-        processor.process(row, state.states[i], history, scale);
-        continue;
-      }
-      const scratch = state.scratch as Float32Array;
-      scratch.fill(0);
-      processor.process(scratch, state.states[i], history, 1);
-      addExpertLogProbs(row, scratch, sparseLogSumExp(scratch), scale);
+      processor.process(row, state.states[i], history, saturate(weight * w));
     }
   }
 

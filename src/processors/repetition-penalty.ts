@@ -39,20 +39,26 @@ export interface RepetitionPenaltyOptions {
   readonly exempt?: readonly number[];
 }
 
-/** State of one sequence: counts per token type in scope, and the list of types seen. */
+/**
+ * State of one sequence: the distinct token types in scope with their counts, and a small
+ * open-addressing hash table from id to its place in that list. Its size follows the number of
+ * types seen (it starts with room for 64 types and doubles when needed), never
+ * the vocabulary, so a batch of rows costs what its rows have seen.
+ */
 export interface RepetitionPenaltyState {
   /** First position in scope. */
   start: number;
-  /** Count per id in scope. */
-  readonly counts: Int32Array;
   /** Distinct ids in scope, first `size` entries. */
-  readonly seen: Int32Array;
-  /** Index of each id in `seen` (only kept with a window, to remove ids). */
-  readonly index: Int32Array | undefined;
+  seen: Int32Array;
+  /** Count of each id of `seen`, at the same index. */
+  counts: Int32Array;
+  /**
+   * Hash table (linear probing, a power of two, twice the capacity of `seen`): each slot holds
+   * 1 + the index in `seen` of the id stored there, or 0 when empty.
+   */
+  slots: Int32Array;
   /** Number of distinct ids in scope. */
   size: number;
-  /** 1 for exempt ids. */
-  readonly exempt: Uint8Array | undefined;
 }
 
 /** The JSON spec of a {@link RepetitionPenalty}: its options. */
@@ -63,22 +69,86 @@ export interface RepetitionPenaltySpec extends RepetitionPenaltyOptions {
 
 const KNOWN = ['mode', 'penalty', 'scope', 'window', 'exempt'];
 
-function add(state: RepetitionPenaltyState, id: number): void {
-  if (state.exempt !== undefined && state.exempt[id] === 1) return;
-  if (state.counts[id]!++ === 0) {
-    if (state.index !== undefined) state.index[id] = state.size;
-    state.seen[state.size++] = id;
+/** Distinct types a new {@link RepetitionPenaltyState} has room for before it grows (then it doubles). */
+const REPETITION_STATE_START = 64;
+
+// Fibonacci hashing: the top log2(table size) bits of the id times 2^32 / golden ratio, which
+// spreads dense small integers (token ids) over the table. `mask` is the table size minus 1.
+function slotOf(id: number, mask: number): number {
+  return Math.imul(id, 0x9e3779b1) >>> Math.clz32(mask);
+}
+
+// The slot holding `id`, or the empty slot where it would go.
+function find(state: RepetitionPenaltyState, id: number): number {
+  const { slots, seen } = state;
+  const mask = slots.length - 1;
+  let slot = slotOf(id, mask);
+  for (;;) {
+    const entry = slots[slot] as number;
+    if (entry === 0 || seen[entry - 1] === id) return slot;
+    slot = (slot + 1) & mask;
   }
 }
 
+// Doubles the list and the table (amortized: a state grows O(log types) times).
+function grow(state: RepetitionPenaltyState): void {
+  const capacity = state.seen.length * 2;
+  const seen = new Int32Array(capacity);
+  const counts = new Int32Array(capacity);
+  seen.set(state.seen);
+  counts.set(state.counts);
+  state.seen = seen;
+  state.counts = counts;
+  state.slots = new Int32Array(capacity * 2);
+  for (let i = 0; i < state.size; i++) state.slots[find(state, seen[i] as number)] = i + 1;
+}
+
+function add(state: RepetitionPenaltyState, id: number): void {
+  const slot = find(state, id);
+  const entry = state.slots[slot] as number;
+  if (entry !== 0) {
+    state.counts[entry - 1]!++;
+    return;
+  }
+  if (state.size === state.seen.length) {
+    grow(state);
+    add(state, id);
+    return;
+  }
+  state.seen[state.size] = id;
+  state.counts[state.size] = 1;
+  state.slots[slot] = ++state.size;
+}
+
+// Drops one occurrence of an id in scope (the window's oldest token); at count 0 the id leaves
+// the list (the last id takes its place) and the table (backward-shift deletion, no tombstones).
 function remove(state: RepetitionPenaltyState, id: number): void {
-  if (state.exempt !== undefined && state.exempt[id] === 1) return;
-  if (--state.counts[id]! === 0) {
-    const index = state.index as Int32Array;
-    const at = index[id] as number;
-    const last = state.seen[--state.size] as number;
-    state.seen[at] = last;
-    index[last] = at;
+  const { slots, seen, counts } = state;
+  let slot = find(state, id);
+  const at = (slots[slot] as number) - 1;
+  if (--counts[at]! > 0) return;
+  // Out of the table first, while `seen` still says which id each slot holds.
+  const mask = slots.length - 1;
+  let next = (slot + 1) & mask;
+  for (;;) {
+    const entry = slots[next] as number;
+    if (entry === 0) break;
+    const home = slotOf(seen[entry - 1] as number, mask);
+    // The entry at `next` may fill the hole at `slot` unless its home lies cyclically in (slot, next].
+    if (((next - home) & mask) >= ((next - slot) & mask)) {
+      slots[slot] = entry;
+      slot = next;
+    }
+    next = (next + 1) & mask;
+  }
+  slots[slot] = 0;
+  // Then the last id of the list takes its place.
+  const last = --state.size;
+  if (at !== last) {
+    const moved = seen[last] as number;
+    slots[find(state, moved)] = at + 1;
+    seen[at] = moved;
+    counts[at] = counts[last] as number;
   }
 }
 
@@ -89,10 +159,7 @@ function subtract(row: Float32Array, seen: Int32Array, size: number, amount: num
 }
 
 function subtractCounts(row: Float32Array, seen: Int32Array, size: number, counts: Int32Array, amount: number): void {
-  for (let i = 0; i < size; i++) {
-    const id = seen[i] as number;
-    row[id]! -= saturate(amount * (counts[id] as number));
-  }
+  for (let i = 0; i < size; i++) row[seen[i] as number]! -= saturate(amount * (counts[i] as number));
 }
 
 function scale(row: Float32Array, seen: Int32Array, size: number, penalty: number): void {
@@ -104,7 +171,7 @@ function scale(row: Float32Array, seen: Int32Array, size: number, penalty: numbe
 }
 
 function clear(state: RepetitionPenaltyState): void {
-  for (let i = 0; i < state.size; i++) state.counts[state.seen[i] as number] = 0;
+  state.slots.fill(0);
   state.size = 0;
 }
 
@@ -113,7 +180,8 @@ function clear(state: RepetitionPenaltyState): void {
  * rule and OpenAI's / llama.cpp's presence penalty (`"presence"`), their frequency penalty
  * (`"frequency"`), or CTRL's / HF transformers' multiplicative `repetition_penalty`
  * (`"multiplicative"`). The state keeps counts incrementally (each step feeds only the new
- * token), so a step costs O(distinct types in scope), never O(history). Changes the row in
+ * token), so a step costs O(distinct types in scope), never O(history), and its memory follows
+ * the distinct types seen, never the vocabulary size. Changes the row in
  * place. Additive for `"presence"` and `"frequency"`.
  *
  * @example
@@ -137,6 +205,8 @@ export class RepetitionPenalty extends Processor<RepetitionPenaltyState> {
   readonly #anchor: ResolvedAnchor;
   readonly #window: number | undefined;
   readonly #exempt: Int32Array | undefined;
+  // 1 at each exempt id, as long as the largest exempt id + 1 (shared by every sequence).
+  readonly #exemptMask: Uint8Array | undefined;
 
   /**
    * Creates a repetition penalty.
@@ -156,6 +226,11 @@ export class RepetitionPenalty extends Processor<RepetitionPenaltyState> {
     this.#window = window;
     this.#exempt = exempt === undefined ? undefined : toTokenIds('exempt', exempt, { allowEmpty: true });
     if (this.#exempt !== undefined) assertSpecLength('exempt', this.#exempt.length, MAX_LIST, 'ids');
+    if (this.#exempt !== undefined && this.#exempt.length > 0) {
+      const mask = new Uint8Array(Math.max(...this.#exempt) + 1);
+      for (const id of this.#exempt) mask[id] = 1;
+      this.#exemptMask = mask;
+    }
     this.mode = mode;
     this.penalty = penalty;
     this.additive = mode !== 'multiplicative';
@@ -179,20 +254,12 @@ export class RepetitionPenalty extends Processor<RepetitionPenaltyState> {
    * @returns The state.
    */
   createState(history: ReadonlyTokenHistory): RepetitionPenaltyState {
-    const size = history.vocabSize;
-    const exempt = this.#exempt;
-    let exemptMask: Uint8Array | undefined;
-    if (exempt !== undefined && exempt.length > 0) {
-      exemptMask = new Uint8Array(size);
-      for (const id of exempt) exemptMask[id] = 1;
-    }
     return {
       start: anchorBase(this.#anchor, history),
-      counts: new Int32Array(size),
-      seen: new Int32Array(size),
-      index: this.#window === undefined ? undefined : new Int32Array(size),
+      seen: new Int32Array(REPETITION_STATE_START),
+      counts: new Int32Array(REPETITION_STATE_START),
+      slots: new Int32Array(2 * REPETITION_STATE_START),
       size: 0,
-      exempt: exemptMask,
     };
   }
 
@@ -207,6 +274,7 @@ export class RepetitionPenalty extends Processor<RepetitionPenaltyState> {
     const tokens = history.tokens;
     const marker = this.#anchor.marker;
     const window = this.#window;
+    const exempt = this.#exemptMask;
     for (let p = from; p < history.length; p++) {
       if (marker.length > 0 && markerEndsAt(marker, tokens, p + 1)) {
         clear(state);
@@ -214,10 +282,13 @@ export class RepetitionPenalty extends Processor<RepetitionPenaltyState> {
         continue;
       }
       if (p < state.start) continue;
-      add(state, tokens[p] as number);
+      const id = tokens[p] as number;
+      if (exempt === undefined || exempt[id] !== 1) add(state, id);
       if (window !== undefined) {
         const leaving = p - window;
-        if (leaving >= state.start) remove(state, tokens[leaving] as number);
+        if (leaving < state.start) continue;
+        const old = tokens[leaving] as number;
+        if (exempt === undefined || exempt[old] !== 1) remove(state, old);
       }
     }
   }

@@ -251,6 +251,63 @@ describe('repetitionPenalty', () => {
     });
   });
 
+  describe('state size (issue 16)', () => {
+    it('a new state holds 64 types whatever the vocabulary, and grows with the types seen', () => {
+      const p = new RepetitionPenalty({ mode: 'frequency', penalty: 1, exempt: [7] });
+      for (const vocabSize of [6, 32000, 151669]) {
+        const state = p.createState(new TokenHistory([], vocabSize));
+        expect([state.seen.length, state.counts.length, state.slots.length, state.size]).toEqual([64, 64, 128, 0]);
+      }
+      const history = new TokenHistory([], 151669, 300);
+      const state = p.createState(history);
+      for (let id = 0; id < 100; id++) history.push(id * 1500);
+      p.update(state, history, 0);
+      // 100 types, 7 is not among them (0, 1500, 3000, ...): one doubling, to 128 types.
+      expect([state.size, state.seen.length, state.slots.length]).toEqual([100, 128, 256]);
+    });
+
+    it('counts exactly past several doublings (ids spread over a 151669-id vocabulary)', () => {
+      const p = new RepetitionPenalty({ mode: 'frequency', penalty: 1, scope: 'sequence' });
+      const sequence = startSequence(p, { prompt: [], vocabSize: 151669 });
+      // 300 types: id 500 * k (k = 0..299) once each, then 500 * 5 twice more and 151668 once.
+      for (let k = 0; k < 300; k++) sequence.push(500 * k);
+      sequence.push(500 * 5);
+      sequence.push(500 * 5);
+      sequence.push(151668);
+      const out = sequence.process(new Float32Array(151669));
+      expect([out[0], out[500 * 5], out[500 * 299], out[151668], out[1], out[500 * 300 - 1]]).toEqual([-1, -3, -1, -1, 0, 0]);
+      let touched = 0;
+      for (const score of out) if (score !== 0) touched++;
+      expect(touched).toBe(301);
+    });
+
+    it('a window over many colliding types equals a recount of the window at every step', () => {
+      // Ids that are multiples of 64 crowd a few regions of the table; the window removes them
+      // again (backward-shift deletion), with repeats so counts go up and down, and over 100
+      // types at once make the state grow past 64 while it removes.
+      const p = new RepetitionPenalty({ mode: 'frequency', penalty: 1, scope: 'sequence', window: 150 });
+      const vocabSize = 151669;
+      const sequence = startSequence(p, { prompt: [], vocabSize });
+      const pushed: number[] = [];
+      let largest = 0;
+      for (let i = 0, x = 11; i < 600; i++) {
+        x = (x * 1103515245 + 12345) % 2147483648;
+        const id = ((x >> 8) % 90) * 64 * (1 + (i % 3));
+        sequence.push(id);
+        pushed.push(id);
+        const expected = new Map<number, number>();
+        for (const t of pushed.slice(-150)) expected.set(t, (expected.get(t) ?? 0) + 1);
+        const out = sequence.process(new Float32Array(vocabSize));
+        for (const [id2, count] of expected) expect(out[id2]).toBe(-count);
+        let touched = 0;
+        for (const score of out) if (score !== 0) touched++;
+        expect(touched).toBe(expected.size);
+        largest = Math.max(largest, expected.size);
+      }
+      expect(largest).toBeGreaterThan(64);
+    });
+  });
+
   describe('validation', () => {
     it('rejects bad options', () => {
       const cases: [Record<string, unknown>, string, string][] = [

@@ -64,6 +64,30 @@ export function maxAt(source: Float32Array, offset: number, width: number): numb
 }
 
 /**
+ * The index (from `offset`) of the largest score of `source[offset .. offset + width)`, the first
+ * one on ties; -1 when every score is `-Infinity` or `NaN`. For one expert of weight at least 1
+ * with no processor and no plausibility cut, this is the greedy token: `weight * (x - max)` keeps
+ * the order and is 0 only at the max (a weight below 1 could round a near-max score to 0 too).
+ *
+ * @param source Scores.
+ * @param offset First index.
+ * @param width Number of scores.
+ * @returns The argmax, relative to `offset`.
+ */
+export function argmaxAt(source: Float32Array, offset: number, width: number): number {
+  let best = -1;
+  let max = -Infinity;
+  for (let j = 0; j < width; j++) {
+    const x = source[offset + j] as number;
+    if (x > max) {
+      max = x;
+      best = j;
+    }
+  }
+  return best;
+}
+
+/**
  * log-sum-exp of `source[offset .. offset + width)`, given its max.
  *
  * @param source Scores.

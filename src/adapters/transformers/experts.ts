@@ -7,7 +7,7 @@ import { RuleLMError } from '../../core/errors';
 import { assertIdsInVocabulary } from '../../core/validate';
 import { pickToken } from '../../decoding/sampling';
 import { leftPad, promptIds } from './experts-batch';
-import { combineRow, stepLogits } from './experts-combine';
+import { argmaxAt, combineRow, rowStart, stepLogits } from './experts-combine';
 import { commonVocabularySize, resolveExpertsOptions } from './experts-options';
 import { GenerationRow, running } from './experts-rows';
 import { StopStrings } from './experts-stop';
@@ -113,7 +113,8 @@ export interface ExpertsGenerationResult {
  * the plausibility cut (if any), then the rulelm `processor` (if any), then decoding (greedy,
  * or sampling with temperature, top-k and top-p from a seeded source). The processor sees the
  * exact scores; without one, the loop skips the normalizers (a constant per row, which changes
- * no decoding decision). Scores a broken model gives are handled as the core's
+ * no decoding decision), and greedy decoding of one model (weight at least 1) with no cut is one
+ * argmax pass over its logits. Scores a broken model gives are handled as the core's
  * `ProductOfExperts` does: a `NaN` logit stays at its own token (never picked, never spread to
  * the others), a `+Infinity` logit takes all of its expert's mass. Each model keeps its own KV cache, stepped with the methods
  * transformers.js's own `generate()` uses; the models' forward passes of a step are issued
@@ -199,11 +200,20 @@ function useVocabulary(settings: ResolvedExpertsOptions, rows: readonly Generati
 }
 
 // Row b's next token: the experts' scores combined into `combined`, then the processor (which
-// sees exact log-probabilities; without one the normalizers are skipped), then decoding.
+// sees exact log-probabilities; without one the normalizers are skipped), then decoding; one
+// greedy model alone is its argmax.
 function nextToken(settings: ResolvedExpertsOptions, row: GenerationRow, b: number, step: number, logits: readonly StepLogits[], combined: Float32Array, vocabSize: number): number {
-  combineRow(combined, logits, settings.weights, b, vocabSize, settings.processor !== undefined, settings.plausibility);
-  row.sequence?.process(combined);
-  const token = pickToken(combined, settings.decoding, settings.random);
+  const { processor, plausibility, weights } = settings;
+  let token: number;
+  if (processor === undefined && plausibility === undefined && !settings.decoding.sample && logits.length === 1 && (weights[0] as number) >= 1) {
+    // One model, greedy, nothing else: the argmax of its logits is the decision (one pass).
+    const only = logits[0] as StepLogits;
+    token = argmaxAt(only.data, rowStart(only, b), vocabSize);
+  } else {
+    combineRow(combined, logits, weights, b, vocabSize, processor !== undefined, plausibility);
+    row.sequence?.process(combined);
+    token = pickToken(combined, settings.decoding, settings.random);
+  }
   if (token < 0) throw new RuleLMError(`every token is masked (-Infinity) or NaN in row ${b} at step ${step}`, { argument: 'experts' });
   return token;
 }

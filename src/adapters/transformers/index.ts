@@ -18,3 +18,4 @@ export type { CausalLMLike, ExpertTokenizerLike, ExpertsGenerationOptions, Exper
 export { generateWithExperts } from './experts';
 export type { ExpertsRecipe } from './recipes';
 export { baseTimesRules, contrastiveDecoding, dexperts, proxyTuning } from './recipes';
+export { expertLoadOptions, loadExpertModel } from './load-experts';

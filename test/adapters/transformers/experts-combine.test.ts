@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addLogProbs, combineRow, logSumExpAt, maskBelow, maxAt, rowStart, stepLogits } from '../../../src/adapters/transformers/experts-combine';
+import { addLogProbs, argmaxAt, combineRow, logSumExpAt, maskBelow, maxAt, rowStart, stepLogits } from '../../../src/adapters/transformers/experts-combine';
 import { RuleLMError } from '../../../src/index';
 
 const I = Infinity;
@@ -42,6 +42,14 @@ describe('the row loops', () => {
     expect([...target]).toEqual([-4, -2, 0]);
     addLogProbs(target, Float32Array.from([-I, 1, 5]), 0, 3, -0.5, 1, false);
     expect([...target]).toEqual([-I, -2, -2]);
+  });
+
+  it('argmaxAt finds the first largest score of a window (the one-model greedy decision), -1 when all are masked or NaN', () => {
+    // A's row 0 last position is [1, 3, 2.5] at offset 3; row 1's is [0, 0, 0] at offset 9 (a tie: the first).
+    expect(argmaxAt(A.data, rowStart(A, 0), 3)).toBe(1);
+    expect(argmaxAt(A.data, rowStart(A, 1), 3)).toBe(0);
+    expect(argmaxAt(Float32Array.from([NaN, -I, 2, I, I]), 0, 5)).toBe(3);
+    expect(argmaxAt(Float32Array.from([9, NaN, -I]), 1, 2)).toBe(-1);
   });
 
   it('maskBelow masks what the deciding expert scores under the threshold', () => {

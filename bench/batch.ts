@@ -1,0 +1,324 @@
+/**
+ * Batch and multi-model costs of the decoding loop (issue 16, items 2 and 5):
+ * - the adapter's per-row cost at batch 64 against batch 1 (the preset through
+ *   `RuleLMLogitsProcessor`, vocabulary 151669);
+ * - the time to start a 64-row generation (the adapter's first call: every row's state is
+ *   created and the prompt counted, then the row processed);
+ * - the step of `generateWithExperts` with two distinct generated models, loaded with
+ *   `loadExpertModel`, against the sum of their forward passes (and the same models loaded
+ *   plainly, for context).
+ */
+import type { PreTrainedModel, PreTrainedTokenizer } from '@huggingface/transformers';
+import { AutoModelForCausalLM, env, Tensor } from '@huggingface/transformers';
+import { basename, dirname } from 'node:path';
+import type { Processor, Sequence } from '../src/index';
+import { hewitt2024, startSequence, toVocabulary } from '../src/index';
+import { generateWithExperts, loadExpertModel, RuleLMLogitsProcessor } from '../src/adapters/transformers/index';
+import { ensureTinyModel } from '../tools/model-generator/index';
+import { collectGarbage, median } from './lib/harness';
+import { loadBenchTokenizer, loadTokenizerDir, scoreRow, zipfSampler } from './lib/data';
+
+/** Options of {@link runBatch}. */
+export interface BatchBenchOptions {
+  /** Fewer rounds. */
+  readonly quick: boolean;
+  /** Progress output. */
+  readonly log: (line: string) => void;
+}
+
+/** One measured row of the batch section. */
+export interface BatchBenchRow {
+  /** What is measured. */
+  readonly name: string;
+  /** The figures, as shown. */
+  readonly measured: string;
+  /** The ratio or time compared with the target. */
+  readonly value: number;
+  /** The target (value at most this). */
+  readonly target: number;
+  /** How the target reads. */
+  readonly targetText: string;
+  /** Whether this row has a target (context rows have none). */
+  readonly judged: boolean;
+}
+
+const VOCAB = 151669;
+const BATCH = 64;
+const INSTRUCTION = 'Write a short poem about the sea, in three lines.';
+
+// Prompt + a pre-filled response per row; each row draws from its own seeded Zipf stream.
+interface Rows {
+  readonly start: readonly (readonly bigint[])[];
+  readonly streams: readonly Int32Array[];
+}
+
+function makeRows(batch: number, prompt: readonly number[], allowed: readonly number[], prefill: number, extra: number): Rows {
+  const start: bigint[][] = [];
+  const streams: Int32Array[] = [];
+  for (let b = 0; b < batch; b++) {
+    const sample = zipfSampler(allowed, 7000 + b);
+    const stream = new Int32Array(prefill + extra);
+    for (let i = 0; i < stream.length; i++) stream[i] = sample();
+    streams.push(stream);
+    start.push([...prompt, ...stream.subarray(0, prefill)].map((id) => BigInt(id)));
+  }
+  return { start, streams };
+}
+
+// Nanoseconds per row of one adapter call, median over samples of `steps` calls. Before each
+// call the logits are rewritten (untimed), as the model writes them before generate() calls the
+// processors, so the caches hold what they would hold then; a new generation starts (untimed)
+// every `growth` steps.
+function perRowCost(processor: RuleLMLogitsProcessor, rows: Rows, base: Float32Array, samples: number, steps: number, growth: number, prefill: number): number {
+  const batch = rows.start.length;
+  const data = new Float32Array(batch * VOCAB);
+  const logits = new Tensor('float32', data, [batch, VOCAB]);
+  let inputIds: bigint[][] = [];
+  let grown = Infinity;
+  let next = 0;
+  const times: number[] = [];
+  for (let s = 0; s < samples; s++) {
+    if (grown + steps > growth) {
+      inputIds = rows.start.map((r) => r.slice());
+      processor._call(inputIds, logits);
+      next = prefill;
+      grown = 0;
+    }
+    let total = 0;
+    for (let k = 0; k < steps; k++) {
+      for (let b = 0; b < batch; b++) {
+        data.set(base, b * VOCAB);
+        inputIds[b]!.push(BigInt(rows.streams[b]![next]!));
+      }
+      next++;
+      const t0 = performance.now();
+      processor._call(inputIds, logits);
+      total += performance.now() - t0;
+    }
+    times.push((total * 1e6) / (steps * batch));
+    grown += steps;
+  }
+  return median(times);
+}
+
+// Nanoseconds per row and step of the preset's own work (`startSequence` sequences, one per
+// row, each processing one cache-resident row buffer): the per-row state's cost without the
+// memory traffic of a [batch, vocab] logits tensor.
+function stateCost(processor: Processor, rows: Rows, base: Float32Array, samples: number, steps: number, growth: number, prefill: number): number {
+  const batch = rows.start.length;
+  const row = new Float32Array(VOCAB);
+  let sequences: Sequence[] = [];
+  let grown = Infinity;
+  let next = 0;
+  const times: number[] = [];
+  for (let s = 0; s < samples; s++) {
+    if (grown + steps > growth) {
+      sequences = rows.start.map((r) => startSequence(processor, { prompt: r.map(Number), vocabSize: VOCAB, capacity: r.length + growth + steps }));
+      next = prefill;
+      grown = 0;
+    }
+    let total = 0;
+    for (let k = 0; k < steps; k++) {
+      row.set(base);
+      const t0 = performance.now();
+      for (let b = 0; b < batch; b++) {
+        const sequence = sequences[b] as Sequence;
+        sequence.push(rows.streams[b]![next]!);
+        sequence.process(row);
+      }
+      total += performance.now() - t0;
+      next++;
+    }
+    times.push((total * 1e6) / (steps * batch));
+    grown += steps;
+  }
+  return median(times);
+}
+
+// Milliseconds of the first adapter call on a new 64-row input_ids (median over runs).
+function startTime(processor: RuleLMLogitsProcessor, rows: Rows, runs: number): number {
+  const batch = rows.start.length;
+  const logits = new Tensor('float32', new Float32Array(batch * VOCAB), [batch, VOCAB]);
+  const times: number[] = [];
+  processor._call(rows.start.map((row) => row.slice()), logits); // warm-up (compiles the code)
+  for (let r = 0; r < runs; r++) {
+    const inputIds = rows.start.map((row) => row.slice());
+    collectGarbage();
+    const t0 = performance.now();
+    processor._call(inputIds, logits);
+    times.push(performance.now() - t0);
+  }
+  return median(times);
+}
+
+// A view of a model whose forward time is summed.
+function timed(model: PreTrainedModel): { model: PreTrainedModel; take: () => number } {
+  const forward = model.forward.bind(model);
+  let total = 0;
+  const view = Object.create(model) as PreTrainedModel;
+  view.forward = async (inputs: unknown): Promise<unknown> => {
+    const t0 = performance.now();
+    try {
+      return await forward(inputs);
+    } finally {
+      total += performance.now() - t0;
+    }
+  };
+  return {
+    model: view,
+    take: (): number => {
+      const t = total;
+      total = 0;
+      return t;
+    },
+  };
+}
+
+interface TwoModels {
+  /** Step of the loop with both models over the sum of their forwards alone (median over rounds). */
+  readonly ratio: number;
+  /** Forward of each model alone, ms per step. */
+  readonly forwards: readonly [number, number];
+  /** Step with both, ms. */
+  readonly step: number;
+}
+
+async function twoModels(models: readonly [PreTrainedModel, PreTrainedModel], tokenizer: PreTrainedTokenizer, tokens: number, rounds: number): Promise<TwoModels> {
+  const [a, b] = [timed(models[0]), timed(models[1])];
+  const prompts = 'Once upon a time, there was a little girl named Lily.';
+  const run = async (experts: { model: PreTrainedModel; weight: number }[]): Promise<number> => {
+    const t0 = performance.now();
+    await generateWithExperts({ tokenizer, prompts, experts, maxNewTokens: tokens, eosTokenIds: [] });
+    return performance.now() - t0;
+  };
+  await run([{ model: a.model, weight: 1 }, { model: b.model, weight: -0.5 }]); // warm-up
+  a.take();
+  b.take();
+  const ratios: number[] = [];
+  const fa: number[] = [];
+  const fb: number[] = [];
+  const steps: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    await run([{ model: a.model, weight: 1 }]);
+    const forwardA = a.take() / tokens;
+    await run([{ model: b.model, weight: 1 }]);
+    const forwardB = b.take() / tokens;
+    const step = (await run([{ model: a.model, weight: 1 }, { model: b.model, weight: -0.5 }])) / tokens;
+    a.take();
+    b.take();
+    ratios.push(step / (forwardA + forwardB));
+    fa.push(forwardA);
+    fb.push(forwardB);
+    steps.push(step);
+  }
+  return { ratio: median(ratios), forwards: [median(fa), median(fb)], step: median(steps) };
+}
+
+/**
+ * Runs the batch benchmark.
+ *
+ * @param options Quick mode and progress output.
+ * @returns The rows of the section.
+ */
+export async function runBatch(options: BatchBenchOptions): Promise<BatchBenchRow[]> {
+  const { quick, log } = options;
+  const tok = await loadBenchTokenizer(VOCAB);
+  const tokenizer = tok.tokenizer;
+  const vocabulary = toVocabulary(tokenizer);
+  if (vocabulary.size !== VOCAB) throw new Error(`bench: the qwen3 tokenizer has ${vocabulary.size} ids, not ${VOCAB}`);
+  const preset = hewitt2024(tokenizer);
+  const markers = preset.markers ?? { user: [], assistant: [] };
+  const prompt = [...markers.user, ...tokenizer.encode(INSTRUCTION, { add_special_tokens: false }), ...markers.assistant];
+  const special = new Set(tokenizer.all_special_ids);
+  const allowed: number[] = [];
+  for (let id = 0; id < VOCAB; id++) if (!special.has(id)) allowed.push(id);
+  const base = scoreRow(VOCAB, 42);
+  const prefill = 256;
+  const steps = 8;
+  const growth = 64;
+  const rounds = quick ? 3 : 7;
+  const one = makeRows(1, prompt, allowed, prefill, growth + steps);
+  const many = makeRows(BATCH, prompt, allowed, prefill, growth + steps);
+  const pad = typeof tokenizer.pad_token_id === 'number' ? tokenizer.pad_token_id : (vocabulary.eosTokenIds[0] ?? 0);
+  const adapter = (): RuleLMLogitsProcessor => new RuleLMLogitsProcessor(preset, { vocabSize: VOCAB, padTokenId: pad });
+  // Rounds alternate the two batch sizes; the ratio is taken within each round.
+  const ratios: number[] = [];
+  const costs1: number[] = [];
+  const costs64: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const c1 = perRowCost(adapter(), one, base, quick ? 40 : 120, steps, growth, prefill);
+    const c64 = perRowCost(adapter(), many, base, quick ? 4 : 10, steps, growth, prefill);
+    costs1.push(c1);
+    costs64.push(c64);
+    ratios.push(c64 / c1);
+  }
+  const batchRatio = median(ratios);
+  const stateRatios: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const s1 = stateCost(preset, one, base, quick ? 40 : 120, steps, growth, prefill);
+    const s64 = stateCost(preset, many, base, quick ? 4 : 10, steps, growth, prefill);
+    stateRatios.push(s64 / s1);
+  }
+  const stateRatio = median(stateRatios);
+  log(`[batch] preset per row on a cache-resident row (no logits tensor): batch ${BATCH} ÷ batch 1 ${stateRatio.toFixed(2)}x`);
+  log(`[batch] adapter per row: batch 1 ${(median(costs1) / 1e3).toFixed(2)} µs, batch ${BATCH} ${(median(costs64) / 1e3).toFixed(2)} µs (${batchRatio.toFixed(2)}x)`);
+  const starts = startTime(adapter(), many, quick ? 9 : 21);
+  log(`[batch] start of a ${BATCH}-row generation: ${starts.toFixed(2)} ms`);
+
+  // Two distinct generated models sharing the byte-level tokenizer (forwards of a few ms).
+  const dirA = await ensureTinyModel('bench-batch-a', { hidden: 384, layers: 16, heads: 6, kvHeads: 3, intermediate: 1024, seed: 11 });
+  const dirB = await ensureTinyModel('bench-batch-b', { hidden: 320, layers: 12, heads: 5, kvHeads: 5, intermediate: 864, seed: 12 });
+  env.allowRemoteModels = false;
+  env.localModelPath = `${dirname(dirA)}/`;
+  const twoTokenizer = loadTokenizerDir(dirA);
+  const helper = [await loadExpertModel(basename(dirA), { dtype: 'fp32' }), await loadExpertModel(basename(dirB), { dtype: 'fp32' })] as const;
+  const plain = [await AutoModelForCausalLM.from_pretrained(basename(dirA), { dtype: 'fp32' }), await AutoModelForCausalLM.from_pretrained(basename(dirB), { dtype: 'fp32' })] as const;
+  const tokens = quick ? 12 : 24;
+  const twoRounds = quick ? 3 : 5;
+  // Rounds alternate the two loadings, so that a slow phase of a shared machine hits both.
+  const helperRounds: TwoModels[] = [];
+  const plainRounds: TwoModels[] = [];
+  for (let r = 0; r < twoRounds; r++) {
+    helperRounds.push(await twoModels(helper, twoTokenizer, tokens, 1));
+    plainRounds.push(await twoModels(plain, twoTokenizer, tokens, 1));
+  }
+  const merge = (list: readonly TwoModels[]): TwoModels => ({
+    ratio: median(list.map((t) => t.ratio)),
+    forwards: [median(list.map((t) => t.forwards[0])), median(list.map((t) => t.forwards[1]))],
+    step: median(list.map((t) => t.step)),
+  });
+  const withHelper = merge(helperRounds);
+  const withPlain = merge(plainRounds);
+  log(`[batch] two models: loadExpertModel ${withHelper.ratio.toFixed(2)}x the sum of forwards (${withHelper.forwards.map((f) => f.toFixed(2)).join(' + ')} ms, step ${withHelper.step.toFixed(2)} ms); plain from_pretrained ${withPlain.ratio.toFixed(2)}x`);
+  for (const m of [...helper, ...plain]) await m.dispose();
+
+  const us = (ns: number): string => `${(ns / 1e3).toFixed(2)} µs`;
+  return [
+    { name: `adapter per-row cost, batch ${BATCH} ÷ batch 1 (hewitt2024 preset, vocab ${VOCAB}, history ~${prompt.length + prefill + growth / 2})`, measured: `${batchRatio.toFixed(2)}x (${us(median(costs64))} vs ${us(median(costs1))} per row and step)`, value: batchRatio, target: 1.3, targetText: '≤ 1.3x', judged: true },
+    { name: `the preset's per-row work alone, batch ${BATCH} ÷ batch 1 (one sequence per row, each processing the same cache-resident row; context: the per-row state without the logits tensor's memory traffic)`, measured: `${stateRatio.toFixed(2)}x`, value: stateRatio, target: Infinity, targetText: '', judged: false },
+    { name: `start of a ${BATCH}-row generation (first adapter call: states created, ${prompt.length + prefill}-token prompts counted, rows processed)`, measured: `${starts.toFixed(2)} ms`, value: starts, target: 5, targetText: '≤ 5 ms', judged: true },
+    { name: 'generateWithExperts step, two distinct models loaded with loadExpertModel ÷ the sum of their forwards alone', measured: `${withHelper.ratio.toFixed(2)}x (${withHelper.step.toFixed(2)} ms vs ${withHelper.forwards.map((f) => f.toFixed(2)).join(' + ')} ms)`, value: withHelper.ratio, target: 1.05, targetText: '≤ 1.05x', judged: true },
+    { name: 'the same, models loaded with plain from_pretrained (intra-op spinning on; context)', measured: `${withPlain.ratio.toFixed(2)}x (${withPlain.step.toFixed(2)} ms vs ${withPlain.forwards.map((f) => f.toFixed(2)).join(' + ')} ms)`, value: withPlain.ratio, target: Infinity, targetText: '', judged: false },
+  ];
+}
+
+/**
+ * Renders the batch section of the results file.
+ *
+ * @param rows The rows.
+ * @returns Markdown.
+ */
+export function renderBatch(rows: readonly BatchBenchRow[]): string {
+  const verdict = (r: BatchBenchRow): string => (!r.judged ? 'context' : r.value <= r.target ? '**PASS**' : '**FAIL**');
+  return [
+    '',
+    '## Batch and multi-model loop (issue 16)',
+    '',
+    'Medians. Per-row cost: one adapter call (`RuleLMLogitsProcessor._call`, as `generate()` calls it) divided by the batch size, each row with its own Zipf stream; batch 1 and batch 64 alternate in rounds and the ratio is taken within a round. Two models: generated Llama models (deep and narrow like SmolLM2: hidden 384 x 16 layers and 320 x 12 layers, byte-level tokenizer), greedy, a fixed number of tokens (EOS off); forwards timed around each model\'s `forward`, each model alone, then both in one loop.',
+    '',
+    '| measure | measured | target | verdict |',
+    '| --- | --- | --- | --- |',
+    ...rows.map((r) => `| ${r.name} | ${r.measured} | ${r.targetText} | ${verdict(r)} |`),
+    '',
+  ].join('\n');
+}

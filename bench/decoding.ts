@@ -1,0 +1,190 @@
+/**
+ * The decoding loop (issue 16): the sampler (`pickToken`) and the exact product of experts
+ * (`output: "log-probs"`, the paper's preset as expert) as shares of one `log_softmax` pass over
+ * the row, measured side by side in the same rounds, each against its target; and the greedy
+ * `generateWithExperts` loop's work outside the forward passes next to transformers.js
+ * `generate()`'s, on a small generated model with qwen3's 151669-id vocabulary.
+ *
+ * Rows are normal with standard deviation 4, like a model's logits.
+ */
+import type { PreTrainedModel } from '@huggingface/transformers';
+import type { CaseTimes, HarnessOptions, StepCase } from './lib/harness';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { generateWithExperts } from '../src/adapters/transformers/index';
+import { decodingOptions, hewitt2024, pickToken, ProductOfExperts, seededRandom, startSequence } from '../src/index';
+import { loadLocalModel } from '../tools/local-model';
+import { GENERATOR_VERSION, MODEL_CACHE_DIR, generateModel } from '../tools/model-generator/index';
+import { lenmlDir, loadBenchTokenizer, scoreRow } from './lib/data';
+import { median, medianTime, ratio, runRounds } from './lib/harness';
+import { logSoftmax } from './lib/log-softmax';
+
+/** Settings of {@link runDecoding}. */
+export interface DecodingBenchOptions {
+  /** Row widths. */
+  readonly vocabSizes: readonly number[];
+  /** Harness budgets. */
+  readonly harness: HarnessOptions;
+  /** Fewer generation runs. */
+  readonly quick: boolean;
+  /** Progress output. */
+  readonly log: (line: string) => void;
+}
+
+/** What {@link runDecoding} measured. */
+export interface DecodingBenchResult {
+  /** Per row width: each case's times. */
+  readonly rows: readonly { readonly vocabSize: number; readonly times: ReadonlyMap<string, CaseTimes> }[];
+  /** The greedy loop: work outside the forward passes per token, in microseconds (medians over runs). */
+  readonly loop: { readonly vocabSize: number; readonly tokens: number; readonly experts: number; readonly generate: number; readonly forward: number } | undefined;
+}
+
+const FLOOR = 'log_softmax (floor)';
+/** The cases with their targets (a share of one log_softmax pass). */
+export const DECODING_CASES: readonly (readonly [string, number])[] = [
+  ['pickToken sample (temperature 1)', 1.5],
+  ['pickToken sample (temperature 0.8, top-p 0.9)', 1.5],
+  ['pickToken sample (top-k 50)', 1.5],
+  ['ProductOfExperts log-probs (preset as expert)', 1.25],
+];
+
+function rowCases(vocabSize: number, tokenizer: Parameters<typeof hewitt2024>[0]): StepCase[] {
+  const base = scoreRow(vocabSize, 16 + vocabSize);
+  const out = new Float32Array(vocabSize);
+  const random = seededRandom(1);
+  const sampler = (name: string, options: Parameters<typeof decodingOptions>[0]): StepCase => {
+    const decoding = decodingOptions(options);
+    return { name, steps: 1, prepare: () => undefined, run: () => void pickToken(base, decoding, random) };
+  };
+  const preset = hewitt2024(tokenizer);
+  const markers = preset.markers ?? { user: [], assistant: [] };
+  const prompt = [...markers.user, 1000, 1001, 1002, ...markers.assistant, 2000, 2001, 2002, 2003];
+  const sequence = startSequence(new ProductOfExperts({ experts: [{ processor: preset, weight: 1 }], output: 'log-probs' }), { prompt, vocabSize });
+  return [
+    { name: FLOOR, steps: 1, prepare: () => undefined, run: () => void logSoftmax(base, out) },
+    sampler(DECODING_CASES[0]![0], { sample: true }),
+    sampler(DECODING_CASES[1]![0], { sample: true, temperature: 0.8, topP: 0.9 }),
+    sampler(DECODING_CASES[2]![0], { sample: true, topK: 50 }),
+    { name: DECODING_CASES[3]![0], steps: 1, prepare: () => out.set(base), run: () => void sequence.process(out) },
+  ];
+}
+
+// A small model (hidden 32, 2 layers) on qwen3's tokenizer: the forward is short, so the loop's
+// own work per step (over 151669 scores) shows.
+async function loopModel(log: (line: string) => void): Promise<string> {
+  const dir = join(MODEL_CACHE_DIR, 'bench-decoding-qwen3');
+  const tokenizerDir = lenmlDir('qwen3');
+  const dims = { arch: 'llama', hidden: 32, layers: 2, heads: 4, kvHeads: 2, intermediate: 64, maxPositions: 512, seed: 1 } as const;
+  const stamp = JSON.stringify({ generator: GENERATOR_VERSION, dims });
+  const stampPath = join(dir, 'bench-stamp.json');
+  if (existsSync(join(dir, 'onnx', 'model.onnx')) && existsSync(stampPath) && readFileSync(stampPath, 'utf8') === stamp) return dir;
+  log(`[decoding] generating a small model on qwen3's vocabulary in ${dir} ...`);
+  const temp = `${dir}.tmp-${process.pid}`;
+  rmSync(temp, { recursive: true, force: true });
+  await generateModel({ outDir: temp, tokenizer: join(tokenizerDir, 'tokenizer.json'), tokenizerConfig: join(tokenizerDir, 'tokenizer_config.json'), ...dims });
+  writeFileSync(join(temp, 'bench-stamp.json'), stamp);
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(temp, dir);
+  return dir;
+}
+
+// Greedy, one model: per token, the time outside model.forward, for generateWithExperts and for generate().
+async function measureLoop(quick: boolean, log: (line: string) => void): Promise<DecodingBenchResult['loop']> {
+  const { model, tokenizer } = await loadLocalModel(await loopModel(log));
+  let forwardMs = 0;
+  const forward = model.forward.bind(model);
+  const view = Object.create(model) as PreTrainedModel;
+  view.forward = async (inputs: unknown): Promise<unknown> => {
+    const started = performance.now();
+    try {
+      return await forward(inputs as never);
+    } finally {
+      forwardMs += performance.now() - started;
+    }
+  };
+  const tokens = 32;
+  const prompt = 'Once upon a time';
+  const runs = quick ? 3 : 7;
+  const outside = { experts: [] as number[], generate: [] as number[], forward: [] as number[] };
+  const once = async (which: 'experts' | 'generate'): Promise<void> => {
+    forwardMs = 0;
+    const started = performance.now();
+    if (which === 'experts') await generateWithExperts({ tokenizer, prompts: prompt, experts: [{ model: view, weight: 1 }], maxNewTokens: tokens, eosTokenIds: [] });
+    else await view.generate({ ...tokenizer(prompt), max_new_tokens: tokens, min_new_tokens: tokens, do_sample: false });
+    outside[which].push(((performance.now() - started - forwardMs) * 1000) / tokens);
+    if (which === 'experts') outside.forward.push((forwardMs * 1000) / tokens);
+  };
+  await once('experts');
+  await once('generate');
+  outside.experts.length = 0;
+  outside.generate.length = 0;
+  outside.forward.length = 0;
+  for (let r = 0; r < runs; r++) {
+    await once(r % 2 === 0 ? 'experts' : 'generate');
+    await once(r % 2 === 0 ? 'generate' : 'experts');
+  }
+  const result = { vocabSize: (model.config as unknown as { vocab_size: number }).vocab_size, tokens, experts: median(outside.experts), generate: median(outside.generate), forward: median(outside.forward) };
+  log(`[decoding] greedy loop, ${result.vocabSize} ids: outside the forward ${result.experts.toFixed(0)} us/token (generateWithExperts) vs ${result.generate.toFixed(0)} (generate())`);
+  return result;
+}
+
+/**
+ * Runs the decoding benchmarks.
+ *
+ * @param options Row widths, budgets, progress output.
+ * @returns The times.
+ */
+export async function runDecoding(options: DecodingBenchOptions): Promise<DecodingBenchResult> {
+  const rows: DecodingBenchResult['rows'][number][] = [];
+  for (const vocabSize of options.vocabSizes) {
+    const { tokenizer } = await loadBenchTokenizer(vocabSize);
+    const times = runRounds(rowCases(vocabSize, tokenizer), options.harness);
+    rows.push({ vocabSize, times });
+    const floor = times.get(FLOOR) as CaseTimes;
+    options.log(`[decoding] ${vocabSize} ids: ${DECODING_CASES.map(([name]) => `${name} ${ratio(times.get(name) as CaseTimes, floor).toFixed(2)}x`).join(', ')}`);
+  }
+  return { rows, loop: await measureLoop(options.quick, options.log) };
+}
+
+const us = (ns: number): string => `${(ns / 1000).toFixed(1)} us`;
+
+/**
+ * The markdown section.
+ *
+ * @param result What {@link runDecoding} measured.
+ * @returns The section.
+ */
+export function renderDecoding(result: DecodingBenchResult): string {
+  const lines = [
+    '',
+    '## Decoding: the sampler and the exact product of experts as shares of one log_softmax pass',
+    '',
+    'Time of one call divided by one plain-JS `log_softmax` over the same row, in the same rounds (median of per-round ratios). Rows are normal with standard deviation 4. The product of experts has the paper\'s preset as its one expert (`output: "log-probs"`, the row restored before each call).',
+    '',
+    `| case | target | ${result.rows.map((r) => `${r.vocabSize} ids`).join(' | ')} | verdict |`,
+    `| --- | --- | ${result.rows.map(() => '---').join(' | ')} | --- |`,
+    `| ${FLOOR} | | ${result.rows.map((r) => us(medianTime(r.times.get(FLOOR) as CaseTimes))).join(' | ')} | |`,
+    ...DECODING_CASES.map(([name, target]) => {
+      const shares = result.rows.map((r) => ratio(r.times.get(name) as CaseTimes, r.times.get(FLOOR) as CaseTimes));
+      const cells = shares.map((s, i) => `${s.toFixed(2)}x (${us(medianTime(result.rows[i]!.times.get(name) as CaseTimes))})`);
+      return `| ${name} | <= ${target}x | ${cells.join(' | ')} | ${shares.every((s) => s <= target) ? 'PASS' : 'FAIL'} |`;
+    }),
+    '',
+  ];
+  const loop = result.loop;
+  if (loop !== undefined) {
+    lines.push(
+      `Greedy loop, one model, no processor (a generated model: hidden 32, 2 layers, ${loop.vocabSize} ids; ${loop.tokens} tokens, median over runs): work outside the forward passes per token, generateWithExperts ${loop.experts.toFixed(0)} us vs transformers.js generate() ${loop.generate.toFixed(0)} us (forward ${loop.forward.toFixed(0)} us). Target: no more than generate()'s: ${loop.experts <= loop.generate ? 'PASS' : 'FAIL'}.`,
+      '',
+    );
+  }
+  return lines.join('\n');
+}
+
+// Run alone: `node --expose-gc --import tsx bench/decoding.ts [--quick]`.
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const quick = process.argv.includes('--quick');
+  const harness: HarnessOptions = quick ? { rounds: 2, timeMs: 15, warmupMs: 5, minSamples: 4 } : { rounds: 5, timeMs: 50, warmupMs: 15, minSamples: 8 };
+  const result = await runDecoding({ vocabSizes: [32000, 128256, 151669], harness, quick, log: (line) => console.log(line) });
+  console.log(renderDecoding(result));
+}

@@ -34,7 +34,7 @@ export interface TypicalPSpec extends TypicalPOptions {
  * import { TypicalP, startSequence } from 'rulelm';
  *
  * const sequence = startSequence(new TypicalP({ typicalP: 0.5 }), { prompt: [], vocabSize: 3 });
- * sequence.process(Float32Array.from([Math.log(0.5), Math.log(0.3), Math.log(0.2)])); // keeps the token nearest the entropy
+ * sequence.process(Float32Array.from([Math.log(0.5), Math.log(0.3), Math.log(0.2)])); // [log 0.5, log 0.3, -Infinity]: the tokens nearest the entropy, until their mass reaches 0.5
  * ```
  */
 export class TypicalP extends Truncation {

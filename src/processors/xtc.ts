@@ -53,8 +53,8 @@ export interface XTCState {
  * ```ts
  * import { XTC, startSequence } from 'rulelm';
  *
- * const sequence = startSequence(new XTC({ probability: 1, threshold: 0.2 }), { prompt: [], vocabSize: 3 });
- * sequence.process(Float32Array.from([Math.log(0.5), Math.log(0.3), Math.log(0.2)])); // [-Infinity, -Infinity, log 0.2]
+ * const sequence = startSequence(new XTC({ probability: 1, threshold: 0.15 }), { prompt: [], vocabSize: 3 });
+ * sequence.process(Float32Array.from([Math.log(0.5), Math.log(0.3), Math.log(0.2)])); // [-Infinity, -Infinity, log 0.2]: every token above the threshold but the least likely of them goes
  * ```
  */
 export class XTC extends Processor<XTCState> {

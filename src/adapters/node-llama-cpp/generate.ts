@@ -86,12 +86,14 @@ function prepare(context: LlamaContextSequence, processor: Processor, input: rea
     throw new RuleLMError(`\`path\` "bias" needs an additive processor, but ${processor.kind} is not (its change depends on the scores); use "logits" or "auto"`, { argument: 'path' });
   }
   const resolved = path === 'auto' ? (processor.additive ? 'bias' : 'logits') : path;
+  if (options.decoding !== undefined && (typeof options.decoding !== 'object' || options.decoding === null)) fail('decoding', 'an object of decoding options ({ sample, temperature, topK, topP, seed })', options.decoding);
   if (resolved === 'bias' && options.decoding !== undefined) throw new RuleLMError('`decoding` is for the "logits" path; the "bias" path samples with llama.cpp: pass `sampling`', { argument: 'decoding' });
   if (resolved === 'logits' && options.sampling !== undefined) throw new RuleLMError('`sampling` is for the "bias" path; the "logits" path decodes with rulelm: pass `decoding`', { argument: 'sampling' });
   if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) fail('signal', 'an AbortSignal', options.signal);
   const model = context.model;
   const vocabSize = llamaTokenizer(model).vocabSize;
-  for (const id of [...tokens, ...stopTokens]) if (id >= vocabSize) fail('input', `token ids below the model's vocabulary size ${vocabSize}`, id);
+  for (const id of tokens) if (id >= vocabSize) fail('input', `token ids below the model's vocabulary size ${vocabSize}`, id);
+  for (const id of stopTokens) if (id >= vocabSize) fail('stopTokens', `token ids below the model's vocabulary size ${vocabSize}`, id);
   for (const eos of rampIds(processor)) {
     if (!model.isEogToken(eos as Token) && !stopTokens.includes(eos)) {
       throw new RuleLMError(`\`processor\` ramps end-of-sequence id ${eos}, but the model does not stop on it; add it to \`stopTokens\` or ramp one of the model's end-of-generation ids`, {

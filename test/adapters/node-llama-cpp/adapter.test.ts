@@ -205,6 +205,8 @@ describe.skipIf(!HAS_LLAMA_CPP)('rulelm/node-llama-cpp', () => {
     await expect(generateWithRules(sequence, multiplicative, prompt, { maxTokens: 0 })).rejects.toThrow('`maxTokens` must be a positive integer, but is 0');
     await expect(generateWithRules(sequence, multiplicative, prompt, { colour: 1 } as never)).rejects.toThrow('colour');
     await expect(generateWithRules({} as never, multiplicative, prompt)).rejects.toThrow('`sequence` must be a node-llama-cpp LlamaContextSequence');
+    await expect(generateWithRules(sequence, multiplicative, prompt, { decoding: null as never })).rejects.toThrow('`decoding` must be an object of decoding options ({ sample, temperature, topK, topP, seed }), but is null');
+    await expect(generateWithRules(sequence, multiplicative, prompt, { stopTokens: [100_000] })).rejects.toMatchObject({ argument: 'stopTokens' });
     sequence.dispose();
   });
 });

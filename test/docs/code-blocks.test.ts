@@ -3,8 +3,8 @@
 // TypeScript with `moduleResolution: "bundler"`, so the documentation cannot drift from the API.
 import { mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { typecheck } from '../helpers/typecheck';
 
 const ROOT = resolve(__dirname, '../..');
 const DOCUMENTS = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
@@ -45,24 +45,10 @@ describe('documentation code blocks', () => {
       writeFileSync(file, `${block.code}\nexport {};\n`);
       return file;
     });
-    const program = ts.createProgram(files, {
-      strict: true,
-      noEmit: true,
-      target: ts.ScriptTarget.ES2022,
-      module: ts.ModuleKind.ESNext,
-      moduleResolution: ts.ModuleResolutionKind.Bundler,
-      lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'],
-      types: ['node'],
-      typeRoots: [join(ROOT, 'node_modules/@types')],
-      skipLibCheck: true,
-    });
-    const problems = ts.getPreEmitDiagnostics(program).map((d) => {
-      const message = ts.flattenDiagnosticMessageText(d.messageText, '\n');
-      if (d.file === undefined || d.start === undefined) return message;
-      const index = files.indexOf(resolve(d.file.fileName));
-      const { line } = d.file.getLineAndCharacterOfPosition(d.start);
-      const block = all[index];
-      return block === undefined ? `${d.file.fileName}:${line + 1}: ${message}` : `${block.document}:${block.line + line}: ${message}`;
+    const problems = typecheck(files, { types: ['node'], typeRoots: [join(ROOT, 'node_modules/@types')] }).map(({ file, line, message }) => {
+      const block = file === undefined ? undefined : all[files.indexOf(resolve(file))];
+      if (block === undefined || line === undefined) return `${file ?? ''}:${line === undefined ? '' : line + 1}: ${message}`;
+      return `${block.document}:${block.line + line}: ${message}`;
     });
     expect(problems).toEqual([]);
   });

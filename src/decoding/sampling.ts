@@ -102,13 +102,13 @@ export function argmax(row: Float32Array): number {
  *
  * The draw is by cumulative probability over the tokens sorted best first (ties by id), as HF
  * transformers' top-k / top-p order them, but without sorting the row: one pass finds the best
- * score, one computes the weights `exp((score - best) / temperature)` and adds them into
- * buckets of equal width in `(best - score) / temperature` (a histogram that follows the sorted
+ * score, one computes the weights `exp((score - best) * (1 / temperature))` and adds them into
+ * buckets of equal width in `(best - score) * (1 / temperature)` (a histogram that follows the sorted
  * order), and only the bucket where the draw (or the top-p boundary) falls is collected and
  * sorted. With `topK` smaller than the number of candidates, a bounded heap keeps the `topK`
  * best in one pass and only they are sorted. The draw is the same as a full sort's for the same
- * random number, up to the rounding of the sums (they are added bucket by bucket, not token by
- * token); one `random()` call per sampled token. Scratch buffers are reused across calls.
+ * random number, up to rounding (the sums are added bucket by bucket, not token by token, and
+ * scores are multiplied by `1 / temperature` rather than divided); one `random()` call per sampled token. Scratch buffers are reused across calls.
  *
  * @param row Scores (logits or log-probabilities).
  * @param decoding Validated decoding options ({@link decodingOptions}).
@@ -122,6 +122,9 @@ export function argmax(row: Float32Array): number {
 export function pickToken(row: Float32Array, decoding: Decoding, random: RandomSource): number {
   if (!decoding.sample) return argmax(row);
   const { temperature, topK, topP } = decoding;
+  // Scores are scaled by 1 / temperature (a multiplication per score, not a division); at most
+  // MAX_VALUE, so the tiniest temperatures give the greedy limit instead of 0 * Infinity.
+  const scale = Math.min(1 / temperature, Number.MAX_VALUE);
   let best = -Infinity;
   let count = 0;
   for (let i = 0; i < row.length; i++) {
@@ -133,8 +136,8 @@ export function pickToken(row: Float32Array, decoding: Decoding, random: RandomS
   }
   if (count === 0) return -1;
   if (best === Infinity) return pickForced(row, random);
-  if (topK > 0 && topK < count) return sampleTopK(row, topK, temperature, topP, random);
-  return sampleByBuckets(row, best, temperature, topP, random);
+  if (topK > 0 && topK < count) return sampleTopK(row, topK, scale, topP, random);
+  return sampleByBuckets(row, best, scale, topP, random);
 }
 
 // +Infinity scores take all the mass: the k-th of them in id order, k uniform.
@@ -146,7 +149,7 @@ function pickForced(row: Float32Array, random: RandomSource): number {
   return -1;
 }
 
-/** Buckets per unit of `(best - score) / temperature`. */
+/** Buckets per unit of `(best - score) * scale`, where scale is `1 / temperature`. */
 const PER_UNIT = 32;
 /** Number of buckets; the last one also takes every weight below exp(-LAST / PER_UNIT). */
 const BUCKETS = 1024;
@@ -164,26 +167,26 @@ function byScore(a: number, b: number): number {
 }
 
 // The bucket of a score: monotone in the score, so the buckets follow the sorted order.
-function bucketOf(x: number, best: number, temperature: number): number {
-  const z = -((x - best) / temperature) * PER_UNIT;
+function bucketOf(x: number, best: number, scale: number): number {
+  const z = -((x - best) * scale) * PER_UNIT;
   return z >= LAST ? LAST : z | 0;
 }
 
 // The ids of bucket `first` into `out`, and of bucket `second` (if not -1) into `more`, each
 // sorted best first, in one pass. A score test with some slack skips the division for all but
 // the scores near those buckets; those are placed by bucketOf itself.
-function collect(row: Float32Array, best: number, temperature: number, first: number, out: number[], second = -1, more: number[] = out): void {
+function collect(row: Float32Array, best: number, scale: number, first: number, out: number[], second = -1, more: number[] = out): void {
   out.length = 0;
   more.length = 0;
   const lowBucket = second < 0 ? first : Math.min(first, second);
   const highBucket = Math.max(first, second);
-  const width = temperature / PER_UNIT;
+  const width = 1 / (scale * PER_UNIT);
   const high = best - (lowBucket - 0.5) * width;
   const low = highBucket === LAST ? -Infinity : best - (highBucket + 1.5) * width;
   for (let i = 0; i < row.length; i++) {
     const x = row[i] as number;
     if (x >= low && x <= high && x > -Infinity) {
-      const b = bucketOf(x, best, temperature);
+      const b = bucketOf(x, best, scale);
       if (b === first) out.push(i);
       else if (b === second) more.push(i);
     }
@@ -203,18 +206,18 @@ function bucketAt(target: number, end: number): number {
   return end;
 }
 
-function sampleByBuckets(row: Float32Array, best: number, temperature: number, topP: number, random: RandomSource): number {
+function sampleByBuckets(row: Float32Array, best: number, scale: number, topP: number, random: RandomSource): number {
   histogram.fill(0);
   let total = 0;
   for (let i = 0; i < row.length; i++) {
     const x = row[i] as number;
     if (!(x > -Infinity)) continue;
-    // exp((score - best) / temperature): the difference is at most 0 and finite, so no
-    // temperature overflows it; as the temperature goes to 0 every weight but the best's goes to 0.
-    // (Dividing by 1 is exact: skipping it changes no value.)
-    const e = temperature === 1 ? x - best : (x - best) / temperature;
+    // exp((score - best) * scale): the difference is at most 0 and finite and scale at most
+    // MAX_VALUE, so nothing overflows; as the temperature goes to 0 every weight but the best's
+    // goes to 0.
+    const e = (x - best) * scale;
     const w = Math.exp(e);
-    // bucketOf(x, best, temperature), from the same quotient.
+    // bucketOf(x, best, scale), from the same product.
     const z = -e * PER_UNIT;
     histogram[z >= LAST ? LAST : z | 0]! += w;
     total += w;
@@ -240,11 +243,11 @@ function sampleByBuckets(row: Float32Array, best: number, temperature: number, t
       // The draw's bucket, when the cut leaves no doubt about it, is collected in the same pass.
       const low = bucketAt(u * before, b);
       const draw = low < b && bucketAt(u * (before + m), b) === low ? low : -1;
-      collect(row, best, temperature, b, cutIds, draw, drawIds);
+      collect(row, best, scale, b, cutIds, draw, drawIds);
       collected = draw;
       let mass = before;
       for (let j = 0; j < cutIds.length; j++) {
-        const w = Math.exp(((row[cutIds[j] as number] as number) - best) / temperature);
+        const w = Math.exp(((row[cutIds[j] as number] as number) - best) * scale);
         cumulative += w / total;
         mass += w;
         if (cumulative >= topP) {
@@ -267,13 +270,13 @@ function sampleByBuckets(row: Float32Array, best: number, temperature: number, t
     }
     const ids = b === cutBucket ? cutIds : drawIds;
     if (b !== cutBucket && b !== collected) {
-      collect(row, best, temperature, b, drawIds);
+      collect(row, best, scale, b, drawIds);
       collected = b;
     }
     const n = b === cutBucket ? cutCount : ids.length;
     for (let j = 0; j < n; j++) {
       const id = ids[j] as number;
-      target -= Math.exp(((row[id] as number) - best) / temperature);
+      target -= Math.exp(((row[id] as number) - best) * scale);
       if (target < 0) return id;
     }
   }
@@ -304,7 +307,7 @@ function below(row: Float32Array, a: number, b: number): boolean {
 
 // Top-k with k below the number of candidates: a min-heap of the k best (its root the worst
 // kept), one pass; then the k are sorted and drawn from exactly as a full sort would.
-function sampleTopK(row: Float32Array, k: number, temperature: number, topP: number, random: RandomSource): number {
+function sampleTopK(row: Float32Array, k: number, scale: number, topP: number, random: RandomSource): number {
   if (heap.length < k) heap = new Int32Array(k);
   let size = 0;
   for (let i = 0; i < row.length; i++) {
@@ -344,7 +347,7 @@ function sampleTopK(row: Float32Array, k: number, temperature: number, topP: num
   const best = row[drawIds[0] as number] as number;
   let total = 0;
   for (let j = 0; j < k; j++) {
-    const w = Math.exp(((row[drawIds[j] as number] as number) - best) / temperature);
+    const w = Math.exp(((row[drawIds[j] as number] as number) - best) * scale);
     keptWeights[j] = w;
     total += w;
   }

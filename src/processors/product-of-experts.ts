@@ -112,14 +112,30 @@ function fusedLogProbs(row: Float32Array, scores: Float32Array | undefined, base
   let expertSum = 0;
   let nonzero = 0;
   let expertNaN = false;
+  if (scores === undefined) {
+    for (let j = 0; j < n; j++) {
+      const x = row[j] as number;
+      // A new max rescales the sum (the first one multiplies 0 by exp(-Infinity) = 0).
+      if (x > max) {
+        sum = sum * Math.exp(max - x) + 1;
+        max = x;
+      } else if (x > -Infinity) sum += Math.exp(x - max);
+    }
+    const shift = max === Infinity || max === -Infinity ? max : max + Math.log(sum);
+    for (let j = 0; j < n; j++) {
+      const x = row[j] as number;
+      if (x === -Infinity || Number.isNaN(x)) continue;
+      row[j] = shift === Infinity ? (x === Infinity ? 0 : -Infinity) : saturate(baseWeight * (x - shift));
+    }
+    return;
+  }
   for (let j = 0; j < n; j++) {
     const x = row[j] as number;
-    // A new max rescales the sum (the first one multiplies 0 by exp(-Infinity) = 0).
+    // As above, and the expert's max and sum over its nonzero scores.
     if (x > max) {
       sum = sum * Math.exp(max - x) + 1;
       max = x;
     } else if (x > -Infinity) sum += Math.exp(x - max);
-    if (scores === undefined) continue;
     const s = scores[j] as number;
     if (s === 0) continue;
     nonzero++;
@@ -130,14 +146,6 @@ function fusedLogProbs(row: Float32Array, scores: Float32Array | undefined, base
     else if (Number.isNaN(s)) expertNaN = true;
   }
   const shift = max === Infinity || max === -Infinity ? max : max + Math.log(sum);
-  if (scores === undefined) {
-    for (let j = 0; j < n; j++) {
-      const x = row[j] as number;
-      if (x === -Infinity || Number.isNaN(x)) continue;
-      row[j] = shift === Infinity ? (x === Infinity ? 0 : -Infinity) : saturate(baseWeight * (x - shift));
-    }
-    return;
-  }
   // The expert's log-sum-exp as sparseLogSumExp computes it: its max counts the zeros.
   const zeros = n - nonzero;
   const top = zeros > 0 && !(expertMax >= 0) ? 0 : expertMax;
@@ -149,6 +157,20 @@ function fusedLogProbs(row: Float32Array, scores: Float32Array | undefined, base
   const zeroTerm = saturate(scale * zeroLogProb);
   const zeroMasks = zeroLogProb === -Infinity;
   const forced = shift === Infinity;
+  if (!forced && baseWeight === 1 && !zeroMasks) {
+    // The common case, specialized: baseWeight * (x - shift) needs no saturation for a finite
+    // float32 x, and a base term rounded to -Infinity stays -Infinity after adding the finite
+    // (or NaN) zeroTerm, as in the general loop below.
+    for (let j = 0; j < n; j++) {
+      const x = row[j] as number;
+      const s = scores[j] as number;
+      if (s !== 0) {
+        scores[j] = 0;
+        row[j] = withExpert(x, s, shift, baseWeight, scale, expertShift);
+      } else if (x > -Infinity) row[j] = Math.fround(x - shift) + zeroTerm;
+    }
+    return;
+  }
   for (let j = 0; j < n; j++) {
     const x = row[j] as number;
     const s = scores[j] as number;

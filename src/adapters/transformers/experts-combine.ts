@@ -175,7 +175,7 @@ export function maskBelow(target: Float32Array, source: Float32Array, offset: nu
  * @param weights Each expert's weight.
  * @param b The row of the batch.
  * @param vocabSize The number of ids combined (the experts' common vocabulary).
- * @param normalize Compute exact log-probabilities (when a processor will see them).
+ * @param normalize Compute exact log-probabilities (when a processor that reads the row will see them).
  * @param plausibility The plausibility cut, if any.
  */
 export function combineRow(target: Float32Array, logits: readonly StepLogits[], weights: readonly number[], b: number, vocabSize: number, normalize: boolean, plausibility: PlausibilityCut | undefined): void {

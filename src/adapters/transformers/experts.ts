@@ -111,9 +111,10 @@ export interface ExpertsGenerationResult {
  * Generates from several transformers.js causal LMs at once as a product of experts:
  * per step, `score = sum of weight_i * log_softmax(logits_i)` (negative weights allowed), then
  * the plausibility cut (if any), then the rulelm `processor` (if any), then decoding (greedy,
- * or sampling with temperature, top-k and top-p from a seeded source). The processor sees the
- * exact scores; without one, the loop skips the normalizers (a constant per row, which changes
- * no decoding decision), and greedy decoding of one model (weight at least 1) with no cut is one
+ * or sampling with temperature, top-k and top-p from a seeded source). A processor that reads
+ * the row (one not `additive`, such as `TopP`) sees the exact scores; with none, or an additive
+ * one (its scores do not depend on the row), the loop skips the normalizers (a constant per
+ * row, which changes no decoding decision), and greedy decoding of one model (weight at least 1) with no cut is one
  * argmax pass over its logits. Scores a broken model gives are handled as the core's
  * `ProductOfExperts` does: a `NaN` logit stays at its own token (never picked, never spread to
  * the others), a `+Infinity` logit takes all of its expert's mass. Each model keeps its own KV cache, stepped with the methods
@@ -199,9 +200,9 @@ function useVocabulary(settings: ResolvedExpertsOptions, rows: readonly Generati
   return vocabSize;
 }
 
-// Row b's next token: the experts' scores combined into `combined`, then the processor (which
-// sees exact log-probabilities; without one the normalizers are skipped), then decoding; one
-// greedy model alone is its argmax.
+// Row b's next token: the experts' scores combined into `combined`, then the processor (one that
+// reads the row sees exact log-probabilities; with none, or an additive one, the normalizers are
+// skipped), then decoding; one greedy model alone is its argmax.
 function nextToken(settings: ResolvedExpertsOptions, row: GenerationRow, b: number, step: number, logits: readonly StepLogits[], combined: Float32Array, vocabSize: number): number {
   const { processor, plausibility, weights } = settings;
   let token: number;
@@ -210,7 +211,7 @@ function nextToken(settings: ResolvedExpertsOptions, row: GenerationRow, b: numb
     const only = logits[0] as StepLogits;
     token = argmaxAt(only.data, rowStart(only, b), vocabSize);
   } else {
-    combineRow(combined, logits, weights, b, vocabSize, processor !== undefined, plausibility);
+    combineRow(combined, logits, weights, b, vocabSize, processor !== undefined && !processor.additive, plausibility);
     row.sequence?.process(combined);
     token = pickToken(combined, settings.decoding, settings.random);
   }

@@ -4,7 +4,7 @@
 // its logits are overwritten after each real forward pass, as a broken layer would leave them.
 import type { CausalLMLike } from '../../../src/adapters/transformers/index';
 import { describe, expect, it } from 'vitest';
-import { TokenBias } from '../../../src/index';
+import { TokenBias, TopK } from '../../../src/index';
 import { generateWithExperts } from '../../../src/adapters/transformers/index';
 import { loadTiny } from '../../helpers/models';
 
@@ -27,10 +27,14 @@ function broken(model: CausalLMLike, value: number): CausalLMLike {
 describe('generateWithExperts on NaN and +Infinity logits', () => {
   const zeroBias = (): TokenBias => new TokenBias({ biases: [{ token: 0, bias: 0 }] });
 
-  it('a NaN logit stays at its own token: argmax 4, with a processor (the loop normalizes) and without', async () => {
+  // TopK reads the row, so the loop normalizes for it; for the additive bias and for none it skips
+  // the normalizers.
+  const reader = (): TopK => new TopK({ topK: 50 });
+
+  it('a NaN logit stays at its own token: argmax 4, with a processor (additive, or one the loop normalizes for) and without', async () => {
     const { model, tokenizer } = await loadTiny();
     const experts = [{ model: broken(model, NaN), weight: 1 }];
-    for (const processor of [zeroBias(), undefined]) {
+    for (const processor of [zeroBias(), reader(), undefined]) {
       const { rows } = await generateWithExperts({ tokenizer, prompts: 'Hi', experts, maxNewTokens: 2, eosTokenIds: [], ...(processor === undefined ? {} : { processor }) });
       expect(rows[0]?.tokens).toEqual([4, 4]);
     }
@@ -39,7 +43,7 @@ describe('generateWithExperts on NaN and +Infinity logits', () => {
   it('a +Infinity logit takes all the mass: 5 every step, greedy or sampled, with a processor or without', async () => {
     const { model, tokenizer } = await loadTiny();
     const experts = [{ model: broken(model, Infinity), weight: 1 }];
-    for (const processor of [zeroBias(), undefined]) {
+    for (const processor of [zeroBias(), reader(), undefined]) {
       for (const sample of [false, true]) {
         const { rows } = await generateWithExperts({ tokenizer, prompts: 'Hi', experts, maxNewTokens: 2, eosTokenIds: [], sample, ...(processor === undefined ? {} : { processor }) });
         expect(rows[0]?.tokens).toEqual([5, 5]);

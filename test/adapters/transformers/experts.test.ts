@@ -1,7 +1,7 @@
 import type { Loaded } from '../../helpers/models';
 import { Tensor, TextStreamer } from '@huggingface/transformers';
 import { describe, expect, it } from 'vitest';
-import { hewitt2024, Processor, RuleLMError } from '../../../src/index';
+import { Chain, hewitt2024, Processor, RepetitionPenalty, RuleLMError, TokenBias } from '../../../src/index';
 import { baseTimesRules, contrastiveDecoding, dexperts, generateWithExperts, logitsProcessorList, proxyTuning } from '../../../src/adapters/transformers/index';
 import { ensureTinyModel } from '../../../tools/model-generator/index';
 import { generateTokens, HAS_SHARED_MODEL, loadFolder, loadShared, loadTiny } from '../../helpers/models';
@@ -11,10 +11,10 @@ const PROMPTS = ['Once upon a time', 'The little dog ran'];
 const loadSecond = async (): Promise<Loaded> => loadFolder(await ensureTinyModel('tiny-llama-seed2', { seed: 2 }));
 const loadGpt2 = async (): Promise<Loaded> => loadFolder(await ensureTinyModel('tiny-gpt2', { arch: 'gpt2', kvHeads: 4 }));
 
-// Records the combined row the loop hands to its processor at each step (a copy).
+// Records the combined row the loop hands to its processor at each step (a copy). It reads the
+// row, so it is not additive: the loop gives it exact log-probabilities.
 class Recorder extends Processor<number> {
   readonly kind = 'recorder';
-  override readonly additive = true;
   constructor(private readonly rows: Float32Array[][]) {
     super();
   }
@@ -24,6 +24,15 @@ class Recorder extends Processor<number> {
   process(row: Float32Array, index: number): void {
     this.rows[index]!.push(row.slice());
   }
+}
+
+// Does nothing, but reads the row, so it is not additive (nor is a chain holding it).
+class ReadsRow extends Processor<null> {
+  readonly kind = 'reads-row';
+  createState(): null {
+    return null;
+  }
+  process(): void {}
 }
 
 async function lastLogProbs(loaded: Loaded, ids: number[]): Promise<Float64Array> {
@@ -82,6 +91,37 @@ describe('generateWithExperts with two different models (tiny Llama and tiny GPT
       expect(worst).toBeLessThan(1e-4);
       expect(tokens[step]).toBe(best);
     }
+  });
+
+  it('an additive processor gets the scores up to a per-row constant (normalizers skipped): the same tokens as behind a member that reads the row', async () => {
+    const [a, b] = await Promise.all([loadTiny(), loadGpt2()]);
+    const experts = [{ model: a.model, weight: 1 }, { model: b.model, weight: -0.5 }];
+    // A presence penalty and a bias change the picks; ReadsRow makes the chain non-additive, so
+    // the loop computes exact log-probabilities for it.
+    const rules = (): Processor[] => [new RepetitionPenalty({ mode: 'presence', penalty: 1.5, scope: 'response' }), new TokenBias({ biases: [{ token: 5, bias: 2 }] })];
+    const additive = new Chain(rules());
+    const exact = new Chain([...rules(), new ReadsRow()]);
+    expect([additive.additive, exact.additive]).toEqual([true, false]);
+    for (const decoding of [{}, { sample: true, temperature: 0.9, topP: 0.95, seed: 3 }, { sample: true, seed: 11 }]) {
+      const run = (processor: Processor) => generateWithExperts({ tokenizer: a.tokenizer, prompts: PROMPTS, experts, processor, maxNewTokens: 20, eosTokenIds: [], ...decoding });
+      const [fast, slow] = [await run(additive), await run(exact)];
+      expect(fast.rows.map((r) => r.tokens)).toEqual(slow.rows.map((r) => r.tokens));
+    }
+    // The row an additive processor is handed: the experts' scores shifted by their maxes, not
+    // their log-sum-exps, so its largest entry is above the exact log-probabilities' (below 0).
+    const seen: number[] = [];
+    class PeekMax extends Processor<null> {
+      readonly kind = 'peek-max';
+      override readonly additive = true;
+      createState(): null {
+        return null;
+      }
+      process(row: Float32Array): void {
+        seen.push(Math.max(...row));
+      }
+    }
+    await generateWithExperts({ tokenizer: a.tokenizer, prompts: PROMPTS[0]!, experts: [{ model: a.model, weight: 1 }], processor: new PeekMax(), maxNewTokens: 3, eosTokenIds: [] });
+    expect(seen).toEqual([0, 0, 0]);
   });
 
   it('batch rows equal single runs', async () => {

@@ -1,4 +1,5 @@
 import { RuleLMError } from '../core/errors';
+import { exp } from '../core/exp';
 import { assertNonNegativeInteger, assertOptions, assertPositive, fail } from '../core/validate';
 
 /** A source of uniform random numbers in [0, 1). */
@@ -216,7 +217,7 @@ function sampleByBuckets(row: Float32Array, best: number, scale: number, topP: n
     // MAX_VALUE, so nothing overflows; as the temperature goes to 0 every weight but the best's
     // goes to 0.
     const e = (x - best) * scale;
-    const w = Math.exp(e);
+    const w = exp(e);
     // bucketOf(x, best, scale), from the same product.
     const z = -e * PER_UNIT;
     histogram[z >= LAST ? LAST : z | 0]! += w;
@@ -247,7 +248,7 @@ function sampleByBuckets(row: Float32Array, best: number, scale: number, topP: n
       collected = draw;
       let mass = before;
       for (let j = 0; j < cutIds.length; j++) {
-        const w = Math.exp(((row[cutIds[j] as number] as number) - best) * scale);
+        const w = exp(((row[cutIds[j] as number] as number) - best) * scale);
         cumulative += w / total;
         mass += w;
         if (cumulative >= topP) {
@@ -276,7 +277,7 @@ function sampleByBuckets(row: Float32Array, best: number, scale: number, topP: n
     const n = b === cutBucket ? cutCount : ids.length;
     for (let j = 0; j < n; j++) {
       const id = ids[j] as number;
-      target -= Math.exp(((row[id] as number) - best) * scale);
+      target -= exp(((row[id] as number) - best) * scale);
       if (target < 0) return id;
     }
   }
@@ -347,7 +348,7 @@ function sampleTopK(row: Float32Array, k: number, scale: number, topP: number, r
   const best = row[drawIds[0] as number] as number;
   let total = 0;
   for (let j = 0; j < k; j++) {
-    const w = Math.exp(((row[drawIds[j] as number] as number) - best) * scale);
+    const w = exp(((row[drawIds[j] as number] as number) - best) * scale);
     keptWeights[j] = w;
     total += w;
   }

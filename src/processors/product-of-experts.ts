@@ -3,6 +3,7 @@ import type { ProcessorSpec, SpecDefinition } from '../serialization/types';
 import * as v from 'valibot';
 import { specOf } from '../serialization/spec-of';
 import { RuleLMError } from '../core/errors';
+import { exp } from '../core/exp';
 import { Processor, assertProcessor } from '../core/processor';
 import { assertFinite, assertOneOf, assertOptions, assertSpecLength, fail, saturate } from '../core/validate';
 import { finite, optionsOf } from '../serialization/schemas';
@@ -117,9 +118,9 @@ function fusedLogProbs(row: Float32Array, scores: Float32Array | undefined, base
       const x = row[j] as number;
       // A new max rescales the sum (the first one multiplies 0 by exp(-Infinity) = 0).
       if (x > max) {
-        sum = sum * Math.exp(max - x) + 1;
+        sum = sum * exp(max - x) + 1;
         max = x;
-      } else if (x > -Infinity) sum += Math.exp(x - max);
+      } else if (x > -Infinity) sum += exp(x - max);
     }
     const shift = max === Infinity || max === -Infinity ? max : max + Math.log(sum);
     for (let j = 0; j < n; j++) {
@@ -133,16 +134,16 @@ function fusedLogProbs(row: Float32Array, scores: Float32Array | undefined, base
     const x = row[j] as number;
     // As above, and the expert's max and sum over its nonzero scores.
     if (x > max) {
-      sum = sum * Math.exp(max - x) + 1;
+      sum = sum * exp(max - x) + 1;
       max = x;
-    } else if (x > -Infinity) sum += Math.exp(x - max);
+    } else if (x > -Infinity) sum += exp(x - max);
     const s = scores[j] as number;
     if (s === 0) continue;
     nonzero++;
     if (s > expertMax) {
-      expertSum = expertSum * Math.exp(expertMax - s) + 1;
+      expertSum = expertSum * exp(expertMax - s) + 1;
       expertMax = s;
-    } else if (s > -Infinity) expertSum += Math.exp(s - expertMax);
+    } else if (s > -Infinity) expertSum += exp(s - expertMax);
     else if (Number.isNaN(s)) expertNaN = true;
   }
   const shift = max === Infinity || max === -Infinity ? max : max + Math.log(sum);
@@ -151,7 +152,7 @@ function fusedLogProbs(row: Float32Array, scores: Float32Array | undefined, base
   const top = zeros > 0 && !(expertMax >= 0) ? 0 : expertMax;
   let expertShift = top;
   if (top !== Infinity && top !== -Infinity) {
-    expertShift = expertNaN ? NaN : top + Math.log((expertMax === -Infinity ? 0 : expertSum * Math.exp(expertMax - top)) + zeros * Math.exp(-top));
+    expertShift = expertNaN ? NaN : top + Math.log((expertMax === -Infinity ? 0 : expertSum * exp(expertMax - top)) + zeros * exp(-top));
   }
   const zeroLogProb = expertLogProb(0, expertShift);
   const zeroTerm = saturate(scale * zeroLogProb);

@@ -4,6 +4,7 @@
 // the whole vocabulary. Internal: not exported from the package.
 import type { ProcessorSpec } from '../serialization/types';
 import * as v from 'valibot';
+import { exp } from '../core/exp';
 import { Processor } from '../core/processor';
 import { assertOptions, assertPositiveInteger, fail } from '../core/validate';
 
@@ -113,7 +114,7 @@ export function expWeights(row: Float32Array, max: number, weights: Float32Array
     return sum;
   }
   for (let i = 0; i < row.length; i++) {
-    const w = Math.exp((row[i] as number) - max);
+    const w = exp((row[i] as number) - max);
     weights[i] = w;
     sum += w;
   }

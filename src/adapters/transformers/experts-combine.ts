@@ -3,6 +3,7 @@
 // optimizes far better than loops inside a long async function; nothing here allocates per row.
 import type { PlausibilityCut } from './experts';
 import { RuleLMError } from '../../core/errors';
+import { exp } from '../../core/exp';
 import { saturate } from '../../core/validate';
 
 /** One expert's logits for a step, read in place: row `b`'s last position starts at {@link rowStart}. */
@@ -103,7 +104,7 @@ export function logSumExpAt(source: Float32Array, offset: number, width: number,
     const x = source[offset + j] as number;
     // A NaN score (a broken model) stays at its own token and is kept out of the normalizer, as
     // the core's ProductOfExperts does; counted, it would make every score NaN.
-    if (!Number.isNaN(x)) sum += Math.exp(x - max);
+    if (!Number.isNaN(x)) sum += exp(x - max);
   }
   return max + Math.log(sum);
 }

@@ -3,7 +3,8 @@
  * (`output: "log-probs"`, the paper's preset as expert) as shares of one `log_softmax` pass over
  * the row, measured side by side in the same rounds, each against its target; and the greedy
  * `generateWithExperts` loop's work outside the forward passes next to transformers.js
- * `generate()`'s, on a small generated model with qwen3's 151669-id vocabulary.
+ * `generate()`'s, on a small generated model with qwen3's 151669-id vocabulary; and sampled
+ * against greedy steps of `generateWithExperts` on the real-dimension model.
  *
  * Rows are normal with standard deviation 4, like a model's logits.
  */
@@ -15,9 +16,10 @@ import { generateWithExperts } from '../src/adapters/transformers/index';
 import { decodingOptions, hewitt2024, pickToken, ProductOfExperts, seededRandom, startSequence } from '../src/index';
 import { loadLocalModel } from '../tools/local-model';
 import { GENERATOR_VERSION, MODEL_CACHE_DIR, generateModel } from '../tools/model-generator/index';
-import { lenmlDir, loadBenchTokenizer, scoreRow } from './lib/data';
+import { VOCAB_SIZES, lenmlDir, loadBenchTokenizer, scoreRow } from './lib/data';
 import { median, medianTime, ratio, runRounds } from './lib/harness';
 import { logSoftmax } from './lib/log-softmax';
+import { ensureRealDimsModel } from './lib/models';
 
 /** Settings of {@link runDecoding}. */
 export interface DecodingBenchOptions {
@@ -37,7 +39,26 @@ export interface DecodingBenchResult {
   readonly rows: readonly { readonly vocabSize: number; readonly times: ReadonlyMap<string, CaseTimes> }[];
   /** The greedy loop: work outside the forward passes per token, in microseconds (medians over runs). */
   readonly loop: { readonly vocabSize: number; readonly tokens: number; readonly experts: number; readonly generate: number; readonly forward: number } | undefined;
+  /** Sampled against greedy steps of `generateWithExperts` on the real-dimension model. */
+  readonly sampled: SampledStep | undefined;
 }
+
+/** Sampled against greedy decoding steps, one real-dimension model, no processor. */
+export interface SampledStep {
+  /** The model's vocabulary size. */
+  readonly vocabSize: number;
+  /** Tokens per run. */
+  readonly tokens: number;
+  /** Pairs of runs (one greedy, one per sampling setting, alternating). */
+  readonly pairs: number;
+  /** Median greedy step, ms. */
+  readonly greedy: number;
+  /** Per sampling setting: its median step (ms) and the median over pairs of sampled ÷ greedy. */
+  readonly settings: readonly { readonly name: string; readonly step: number; readonly ratio: number }[];
+}
+
+/** Target: a sampled step at most this many greedy steps. */
+export const SAMPLED_STEP_TARGET = 1.1;
 
 const FLOOR = 'log_softmax (floor)';
 /** The cases with their targets (a share of one log_softmax pass). */
@@ -58,7 +79,7 @@ function rowCases(vocabSize: number, tokenizer: Parameters<typeof hewitt2024>[0]
   };
   const preset = hewitt2024(tokenizer);
   const markers = preset.markers ?? { user: [], assistant: [] };
-  const prompt = [...markers.user, 1000, 1001, 1002, ...markers.assistant, 2000, 2001, 2002, 2003];
+  const prompt = [...markers.user, 100, 101, 102, ...markers.assistant, 200, 201, 202, 203];
   const sequence = startSequence(new ProductOfExperts({ experts: [{ processor: preset, weight: 1 }], output: 'log-probs' }), { prompt, vocabSize });
   return [
     { name: FLOOR, steps: 1, prepare: () => undefined, run: () => void logSoftmax(base, out) },
@@ -128,6 +149,52 @@ async function measureLoop(quick: boolean, log: (line: string) => void): Promise
   return result;
 }
 
+// Sampled against greedy steps of generateWithExperts on the real-dimension model (vocab 49152,
+// a forward of tens of ms): a step is the time between two onToken calls (forward, combine,
+// pick), median per run; runs alternate greedy and each sampling setting.
+async function measureSampled(quick: boolean, log: (line: string) => void): Promise<SampledStep> {
+  const { model, tokenizer } = await loadLocalModel(await ensureRealDimsModel(log));
+  const tokens = quick ? 12 : 24;
+  const pairs = quick ? 3 : 7;
+  const prompt = 'Once upon a time, there was a little girl named Lily.';
+  const settings = [
+    { name: 'temperature 1', decoding: { sample: true } },
+    { name: 'temperature 0.8, top-p 0.9', decoding: { sample: true, temperature: 0.8, topP: 0.9 } },
+  ] as const;
+  const medianStep = async (decoding: Parameters<typeof decodingOptions>[0]): Promise<number> => {
+    const at: number[] = [];
+    await generateWithExperts({ tokenizer, prompts: prompt, experts: [{ model, weight: 1 }], maxNewTokens: tokens, eosTokenIds: [], ...decoding, onToken: () => void at.push(performance.now()) });
+    const steps: number[] = [];
+    for (let i = 1; i < at.length; i++) steps.push((at[i] as number) - (at[i - 1] as number));
+    return median(steps);
+  };
+  await medianStep({});
+  for (const s of settings) await medianStep(s.decoding);
+  const greedy: number[] = [];
+  const byName = settings.map(() => ({ steps: [] as number[], ratios: [] as number[] }));
+  for (let r = 0; r < pairs; r++) {
+    for (const [i, s] of settings.entries()) {
+      const first = r % 2 === 0;
+      const g1 = first ? await medianStep({}) : 0;
+      const sampled = await medianStep(s.decoding);
+      const g = first ? g1 : await medianStep({});
+      greedy.push(g);
+      byName[i]!.steps.push(sampled);
+      byName[i]!.ratios.push(sampled / g);
+    }
+  }
+  await model.dispose();
+  const result: SampledStep = {
+    vocabSize: (model.config as unknown as { vocab_size: number }).vocab_size,
+    tokens,
+    pairs,
+    greedy: median(greedy),
+    settings: settings.map((s, i) => ({ name: s.name, step: median(byName[i]!.steps), ratio: median(byName[i]!.ratios) })),
+  };
+  log(`[decoding] sampled ÷ greedy step, real-dimension model: ${result.settings.map((s) => `${s.name} ${s.ratio.toFixed(3)}x`).join(', ')} (greedy ${result.greedy.toFixed(2)} ms)`);
+  return result;
+}
+
 /**
  * Runs the decoding benchmarks.
  *
@@ -143,7 +210,7 @@ export async function runDecoding(options: DecodingBenchOptions): Promise<Decodi
     const floor = times.get(FLOOR) as CaseTimes;
     options.log(`[decoding] ${vocabSize} ids: ${DECODING_CASES.map(([name]) => `${name} ${ratio(times.get(name) as CaseTimes, floor).toFixed(2)}x`).join(', ')}`);
   }
-  return { rows, loop: await measureLoop(options.quick, options.log) };
+  return { rows, loop: await measureLoop(options.quick, options.log), sampled: await measureSampled(options.quick, options.log) };
 }
 
 const us = (ns: number): string => `${(ns / 1000).toFixed(1)} us`;
@@ -159,7 +226,7 @@ export function renderDecoding(result: DecodingBenchResult): string {
     '',
     '## Decoding: the sampler and the exact product of experts as shares of one log_softmax pass',
     '',
-    'Time of one call divided by one plain-JS `log_softmax` over the same row, in the same rounds (median of per-round ratios). Rows are normal with standard deviation 4. The product of experts has the paper\'s preset as its one expert (`output: "log-probs"`, the row restored before each call).',
+    'Time of one call divided by one plain-JS `log_softmax` over the same row, in the same rounds (median of per-round ratios). Rows are normal with standard deviation 4. The product of experts has the paper\'s preset as its one expert (`output: "log-probs"`, the row restored before each call). The floor uses `Math.exp`; rulelm\'s loops use its own table-driven `exp` (within 1e-15 of `Math.exp`, inlined by V8), which is why they can cost less than the floor.',
     '',
     `| case | target | ${result.rows.map((r) => `${r.vocabSize} ids`).join(' | ')} | verdict |`,
     `| --- | --- | ${result.rows.map(() => '---').join(' | ')} | --- |`,
@@ -178,6 +245,17 @@ export function renderDecoding(result: DecodingBenchResult): string {
       '',
     );
   }
+  const sampled = result.sampled;
+  if (sampled !== undefined) {
+    lines.push(
+      `Sampled against greedy steps (\`generateWithExperts\`, the real-dimension model: vocab ${sampled.vocabSize}, hidden 576, 30 layers; one expert, no processor, ${sampled.tokens} tokens, EOS off). A step is the time between two \`onToken\` calls (forward pass, combining, picking the token); each run's median step, then the median over ${sampled.pairs} pairs of runs of sampled ÷ greedy (runs alternate). Greedy step ${sampled.greedy.toFixed(2)} ms.`,
+      '',
+      '| sampling | step | sampled ÷ greedy | target | verdict |',
+      '| --- | --- | --- | --- | --- |',
+      ...sampled.settings.map((s) => `| ${s.name} | ${s.step.toFixed(2)} ms | ${s.ratio.toFixed(3)}x | <= ${SAMPLED_STEP_TARGET}x | ${s.ratio <= SAMPLED_STEP_TARGET ? 'PASS' : 'FAIL'} |`),
+      '',
+    );
+  }
   return lines.join('\n');
 }
 
@@ -185,6 +263,6 @@ export function renderDecoding(result: DecodingBenchResult): string {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const quick = process.argv.includes('--quick');
   const harness: HarnessOptions = quick ? { rounds: 2, timeMs: 15, warmupMs: 5, minSamples: 4 } : { rounds: 5, timeMs: 50, warmupMs: 15, minSamples: 8 };
-  const result = await runDecoding({ vocabSizes: [32000, 128256, 151669], harness, quick, log: (line) => console.log(line) });
+  const result = await runDecoding({ vocabSizes: VOCAB_SIZES, harness, quick, log: (line) => console.log(line) });
   console.log(renderDecoding(result));
 }

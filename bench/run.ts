@@ -98,7 +98,7 @@ async function main(): Promise<void> {
   const samplers = groups.has('samplers') ? renderSamplers(runSamplers({ histories: [128, 1024, 4096, 16384], vocabSizes: [32000, 151669], harness, log })) : '';
   const llamaCpp = groups.has('llama-cpp') ? renderLlamaCpp(await runLlamaCpp({ quick, log })) : '';
   const batch = groups.has('batch') ? renderBatch(await runBatch({ quick, log })) : '';
-  const decoding = groups.has('decoding') ? renderDecoding(await runDecoding({ vocabSizes: [32000, 128256, 151669], harness, quick, log })) : '';
+  const decoding = groups.has('decoding') ? renderDecoding(await runDecoding({ vocabSizes: VOCAB_SIZES, harness, quick, log })) : '';
   const results = { machine, flags, harness, loadAtEnd: os.loadavg()[0] ?? 0, seconds: (performance.now() - started) / 1e3, steps, e2e, memory };
   writeFileSync(out, renderMarkdown(results) + (experts.length > 0 ? renderExperts(experts) : '') + samplers + llamaCpp + batch + decoding);
   log('');

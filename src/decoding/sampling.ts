@@ -104,12 +104,13 @@ export function argmax(row: Float32Array): number {
  * The draw is by cumulative probability over the tokens sorted best first (ties by id), as HF
  * transformers' top-k / top-p order them, but without sorting the row: one pass finds the best
  * score, one computes the weights `exp((score - best) * (1 / temperature))` and adds them into
- * buckets of equal width in `(best - score) * (1 / temperature)` (a histogram that follows the sorted
- * order), and only the bucket where the draw (or the top-p boundary) falls is collected and
+ * buckets of equal width in `(best - score) * (1 / temperature)` (a histogram that follows the
+ * sorted order), and only the bucket where the draw (or the top-p boundary) falls is collected and
  * sorted. With `topK` smaller than the number of candidates, a bounded heap keeps the `topK`
  * best in one pass and only they are sorted. The draw is the same as a full sort's for the same
- * random number, up to rounding (the sums are added bucket by bucket, not token by token, and
- * scores are multiplied by `1 / temperature` rather than divided); one `random()` call per sampled token. Scratch buffers are reused across calls.
+ * random number, up to rounding (the sums are added bucket by bucket, not token by token; scores
+ * are multiplied by `1 / temperature` rather than divided; rulelm's own `exp`, within 1e-15 of
+ * `Math.exp`); one `random()` call per sampled token. Scratch buffers are reused across calls.
  *
  * @param row Scores (logits or log-probabilities).
  * @param decoding Validated decoding options ({@link decodingOptions}).
@@ -159,6 +160,7 @@ const histogram = new Float64Array(BUCKETS);
 const drawIds: number[] = [];
 const cutIds: number[] = [];
 let heap = new Int32Array(64);
+let heapScores = new Float64Array(64);
 let keptWeights = new Float64Array(64);
 let sortRow: Float32Array = new Float32Array(0);
 
@@ -174,7 +176,7 @@ function bucketOf(x: number, best: number, scale: number): number {
 }
 
 // The ids of bucket `first` into `out`, and of bucket `second` (if not -1) into `more`, each
-// sorted best first, in one pass. A score test with some slack skips the division for all but
+// sorted best first, in one pass. A score test with some slack skips the multiplication for all but
 // the scores near those buckets; those are placed by bucketOf itself.
 function collect(row: Float32Array, best: number, scale: number, first: number, out: number[], second = -1, more: number[] = out): void {
   out.length = 0;
@@ -299,56 +301,68 @@ function worst(row: Float32Array): number {
   return id;
 }
 
-// `a` ranks below `b` in best-first order (lower score, or the same score and a higher id).
-function below(row: Float32Array, a: number, b: number): boolean {
-  const x = row[a] as number;
-  const y = row[b] as number;
-  return x < y || (x === y && a > b);
+// Moves the entry at `c` of the min-heap (worst-ranked at the root; ranking: lower score, or
+// the same score and a higher id, ranks lower) toward the leaves, within the first `size` entries.
+function siftDown(c: number, id: number, x: number, size: number): void {
+  for (;;) {
+    const l = 2 * c + 1;
+    if (l >= size) break;
+    const r = l + 1;
+    let child = l;
+    if (r < size) {
+      const xr = heapScores[r] as number;
+      const xl = heapScores[l] as number;
+      if (xr < xl || (xr === xl && (heap[r] as number) > (heap[l] as number))) child = r;
+    }
+    const xc = heapScores[child] as number;
+    if (!(xc < x || (xc === x && (heap[child] as number) > id))) break;
+    heap[c] = heap[child] as number;
+    heapScores[c] = xc;
+    c = child;
+  }
+  heap[c] = id;
+  heapScores[c] = x;
 }
 
 // Top-k with k below the number of candidates: a min-heap of the k best (its root the worst
-// kept), one pass; then the k are sorted and drawn from exactly as a full sort would.
+// kept; ids and scores in parallel arrays), one pass; then the heap sorts itself best first in
+// place (heapsort) and the draw is exactly a full sort's.
 function sampleTopK(row: Float32Array, k: number, scale: number, topP: number, random: RandomSource): number {
-  if (heap.length < k) heap = new Int32Array(k);
+  if (heap.length < k) {
+    heap = new Int32Array(k);
+    heapScores = new Float64Array(k);
+  }
   let size = 0;
   for (let i = 0; i < row.length; i++) {
     const x = row[i] as number;
     if (!(x > -Infinity)) continue;
     if (size < k) {
-      // sift up
+      // Sift up: ids come in increasing order, so the new entry ranks below an equal score.
       let c = size++;
       while (c > 0) {
         const p = (c - 1) >> 1;
-        const parent = heap[p] as number;
-        if (!below(row, i, parent)) break;
-        heap[c] = parent;
+        if (!(x < (heapScores[p] as number) || x === heapScores[p])) break;
+        heap[c] = heap[p] as number;
+        heapScores[c] = heapScores[p] as number;
         c = p;
       }
       heap[c] = i;
-    } else if (x > (row[heap[0] as number] as number)) {
-      // ids come in increasing order, so an equal score ranks below every kept one: strict >.
-      let c = 0;
-      for (;;) {
-        const l = 2 * c + 1;
-        if (l >= k) break;
-        const r = l + 1;
-        const child = r < k && below(row, heap[r] as number, heap[l] as number) ? r : l;
-        if (!below(row, heap[child] as number, i)) break;
-        heap[c] = heap[child] as number;
-        c = child;
-      }
-      heap[c] = i;
-    }
+      heapScores[c] = x;
+    } else if (x > (heapScores[0] as number)) siftDown(0, i, x, k); // an equal score ranks below: strict >
   }
-  drawIds.length = 0;
-  for (let j = 0; j < k; j++) drawIds.push(heap[j] as number);
-  sortRow = row;
-  drawIds.sort(byScore);
+  // Heapsort: the worst kept goes to the end, then the next worst before it, ...: best first.
+  for (let end = k - 1; end > 0; end--) {
+    const id = heap[end] as number;
+    const x = heapScores[end] as number;
+    heap[end] = heap[0] as number;
+    heapScores[end] = heapScores[0] as number;
+    siftDown(0, id, x, end);
+  }
   if (keptWeights.length < k) keptWeights = new Float64Array(k);
-  const best = row[drawIds[0] as number] as number;
+  const best = heapScores[0] as number;
   let total = 0;
   for (let j = 0; j < k; j++) {
-    const w = exp(((row[drawIds[j] as number] as number) - best) * scale);
+    const w = exp(((heapScores[j] as number) - best) * scale);
     keptWeights[j] = w;
     total += w;
   }
@@ -368,7 +382,7 @@ function sampleTopK(row: Float32Array, k: number, scale: number, topP: number, r
   let target = random() * mass;
   for (let j = 0; j < count; j++) {
     target -= keptWeights[j] as number;
-    if (target < 0) return drawIds[j] as number;
+    if (target < 0) return heap[j] as number;
   }
-  return drawIds[count - 1] as number;
+  return heap[count - 1] as number;
 }

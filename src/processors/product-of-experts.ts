@@ -95,7 +95,8 @@ function sparseLogSumExp(row: Float32Array): number {
     if (x === 0) zeros++;
     else sum += Math.exp(x - max);
   }
-  return max + Math.log(sum + zeros * Math.exp(-max));
+  // No zeros: their term is 0 (zeros * exp(-max) would be 0 * Infinity = NaN for max below -709).
+  return max + Math.log(sum + (zeros === 0 ? 0 : zeros * Math.exp(-max)));
 }
 
 // The exact mode in two passes over the row (issue 16): one online pass for the base's max and
@@ -152,16 +153,17 @@ function fusedLogProbs(row: Float32Array, scores: Float32Array | undefined, base
   const top = zeros > 0 && !(expertMax >= 0) ? 0 : expertMax;
   let expertShift = top;
   if (top !== Infinity && top !== -Infinity) {
-    expertShift = expertNaN ? NaN : top + Math.log((expertMax === -Infinity ? 0 : expertSum * exp(expertMax - top)) + zeros * exp(-top));
+    expertShift = expertNaN ? NaN : top + Math.log((expertMax === -Infinity ? 0 : expertSum * exp(expertMax - top)) + (zeros === 0 ? 0 : zeros * exp(-top)));
   }
   const zeroLogProb = expertLogProb(0, expertShift);
   const zeroTerm = saturate(scale * zeroLogProb);
   const zeroMasks = zeroLogProb === -Infinity;
   const forced = shift === Infinity;
-  if (!forced && baseWeight === 1 && !zeroMasks) {
+  if (!forced && baseWeight === 1 && !zeroMasks && !Number.isNaN(zeroTerm)) {
     // The common case, specialized: baseWeight * (x - shift) needs no saturation for a finite
     // float32 x, and a base term rounded to -Infinity stays -Infinity after adding the finite
-    // (or NaN) zeroTerm, as in the general loop below.
+    // zeroTerm, as in the general loop below (a NaN zeroTerm takes the general loop, where such
+    // a term stays -Infinity).
     for (let j = 0; j < n; j++) {
       const x = row[j] as number;
       const s = scores[j] as number;

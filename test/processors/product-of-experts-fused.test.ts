@@ -2,7 +2,7 @@
 // 1e-5, to the dense computation it replaced (base log_softmax pass, then per expert a zeroed
 // scratch row, its log-sum-exp and an add pass), on random rows with NaN and ±Infinity scores.
 import { describe, expect, it } from 'vitest';
-import { ProductOfExperts, seededRandom, TokenBias } from '../../src/index';
+import { PositionBias, Processor, ProductOfExperts, seededRandom, TokenBias } from '../../src/index';
 import { run } from '../helpers/rows';
 
 const saturate = (x: number): number => Math.min(Number.MAX_VALUE, Math.max(-Number.MAX_VALUE, x));
@@ -123,5 +123,41 @@ describe('ProductOfExperts "log-probs" in two passes', () => {
     expect(Array.from(finite).map((v) => (Number.isFinite(v) ? Number(v.toFixed(5)) : v))).toEqual(
       [0 - zb - 2 * (0 - z), -Infinity, 2 - zb - 2 * (1 - z), 3 - zb - 2 * (0 - z)].map((v) => (Number.isFinite(v) ? Number(v.toFixed(5)) : v)),
     );
+  });
+
+  it('an expert with no zero score below -709 (its own exp underflows) still normalizes: first and second expert', () => {
+    // Every score of the expert is -710: log_softmax of the expert is -log(4) everywhere, so the
+    // result is log_softmax(base) - log(4) (the zeros' term was 0 * exp(710) = NaN before).
+    const dense = (): PositionBias => new PositionBias({ positions: [{ at: 0, biases: new Float32Array(4).fill(-710) }] });
+    const base = Float32Array.from([1, 2, 3, 4]);
+    const zb = Math.log(Math.E + Math.exp(2) + Math.exp(3) + Math.exp(4));
+    // As the second expert, after one whose scores are all 0 (uniform: another -log(4)).
+    const one = new ProductOfExperts({ output: 'log-probs', experts: [{ processor: dense() }] });
+    const two = new ProductOfExperts({ output: 'log-probs', experts: [{ processor: new TokenBias({ biases: [{ token: 0, bias: 0 }] }) }, { processor: dense() }] });
+    for (const [p, uniforms] of [[one, 1], [two, 2]] as const) {
+      const out = run(p, [0], [], base)[0] as Float32Array;
+      for (let j = 0; j < 4; j++) expect(out[j]).toBeCloseTo(j + 1 - zb - uniforms * Math.log(4), 5);
+    }
+  });
+
+  it('a NaN expert score (a custom expert) keeps a base term that rounds to -Infinity at -Infinity, as the general loop does', () => {
+    class AddsNaN extends Processor<null> {
+      readonly kind = 'adds-nan';
+      override readonly additive = true;
+      createState(): null {
+        return null;
+      }
+      process(row: Float32Array): void {
+        row[3] = NaN;
+      }
+    }
+    const F = 3.4028234663852886e38;
+    // Base [F, -F, 0, 1]: token 1's base term -F - shift rounds to -Infinity in float32. The
+    // expert's log-sum-exp is NaN, so every other token's expert term is NaN.
+    const out = run(new ProductOfExperts({ output: 'log-probs', experts: [{ processor: new AddsNaN() }] }), [0], [], Float32Array.from([F, -F, 0, 1]))[0] as Float32Array;
+    expect(out[1]).toBe(-Infinity);
+    expect(out[0]).toBeNaN();
+    expect(out[2]).toBeNaN();
+    expect(out[3]).toBeNaN();
   });
 });

@@ -169,7 +169,8 @@ export function maskBelow(target: Float32Array, source: Float32Array, offset: nu
  * Writes row `b`'s combined scores into `target`: `sum of weight_i * log_softmax(logits_i)` over
  * the experts with a non-zero weight (all zeros when there are none), then the plausibility cut.
  * With `normalize` false, each expert's max stands in for its log-sum-exp: the result differs by
- * a constant, which changes no decoding decision, and the exp pass is skipped.
+ * a constant, which changes no decoding decision (beyond float32 rounding of near-ties), and the
+ * exp pass is skipped.
  *
  * @param target The combined row, of length `vocabSize`.
  * @param logits Each expert's step logits.

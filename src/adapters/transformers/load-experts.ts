@@ -24,11 +24,12 @@ function child(parent: Record<string, unknown>, key: string, path: string): Reco
  * `AutoModelForCausalLM`. An `allow_spinning` you set yourself is kept.
  *
  * Why: by default onnxruntime's intra-op threads keep spinning on the cores for a while after
- * each forward pass, waiting for more work. The experts of {@link generateWithExperts} run one
- * after the other, each on its own session, so the spinning threads of one session can take the
- * cores the next session's forward pass needs (issue 16 measured a two-model step at 1.81x the
- * sum of the forward passes with spinning on, 0.98x with it off, on 2 cores). `npm run bench --
- * --only batch` compares both loadings on your machine. Semantics of the entry: onnxruntime's
+ * each forward pass, waiting for more work. The experts of {@link generateWithExperts} each
+ * have their own session on the same cores, so the spinning threads of one session can take the
+ * cores the next session's forward pass needs (issue 16 measured, in whole runs, a two-model step
+ * at 1.81x the sum of the forward passes with spinning on, 0.98x with it off, on 2 cores; how
+ * much it saves varies with the machine and its load). `npm run bench -- --only batch` compares
+ * both loadings on your machine. Semantics of the entry: onnxruntime's
  * session config key `session.intra_op.allow_spinning` (`"0"` makes idle threads sleep).
  *
  * @param options `from_pretrained` options (default none). Not changed.

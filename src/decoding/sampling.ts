@@ -1,5 +1,6 @@
 import { RuleLMError } from '../core/errors';
 import { exp } from '../core/exp';
+import { argmaxAt } from '../core/row';
 import { assertNonNegativeInteger, assertOptions, assertPositive, fail } from '../core/validate';
 
 /** A source of uniform random numbers in [0, 1). */
@@ -83,16 +84,7 @@ export function decodingOptions(options: DecodingOptions = {}): Decoding {
  * @returns The argmax.
  */
 export function argmax(row: Float32Array): number {
-  let best = -1;
-  let max = -Infinity;
-  for (let i = 0; i < row.length; i++) {
-    const x = row[i] as number;
-    if (x > max) {
-      max = x;
-      best = i;
-    }
-  }
-  return best;
+  return argmaxAt(row, 0, row.length);
 }
 
 /**

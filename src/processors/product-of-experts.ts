@@ -4,6 +4,7 @@ import * as v from 'valibot';
 import { specOf } from '../serialization/spec-of';
 import { RuleLMError } from '../core/errors';
 import { exp } from '../core/exp';
+import { logSumExpAt, maxAt } from '../core/row';
 import { Processor, assertProcessor } from '../core/processor';
 import { assertFinite, assertOneOf, assertOptions, assertSpecLength, fail, saturate } from '../core/validate';
 import { finite, optionsOf } from '../serialization/schemas';
@@ -115,15 +116,8 @@ function fusedLogProbs(row: Float32Array, scores: Float32Array | undefined, base
   let nonzero = 0;
   let expertNaN = false;
   if (scores === undefined) {
-    for (let j = 0; j < n; j++) {
-      const x = row[j] as number;
-      // A new max rescales the sum (the first one multiplies 0 by exp(-Infinity) = 0).
-      if (x > max) {
-        sum = sum * exp(max - x) + 1;
-        max = x;
-      } else if (x > -Infinity) sum += exp(x - max);
-    }
-    const shift = max === Infinity || max === -Infinity ? max : max + Math.log(sum);
+    // The base alone (every expert has weight 0): no pass to fold an expert into.
+    const shift = logSumExpAt(row, 0, n, maxAt(row, 0, n));
     for (let j = 0; j < n; j++) {
       const x = row[j] as number;
       if (x === -Infinity || Number.isNaN(x)) continue;
@@ -133,7 +127,8 @@ function fusedLogProbs(row: Float32Array, scores: Float32Array | undefined, base
   }
   for (let j = 0; j < n; j++) {
     const x = row[j] as number;
-    // As above, and the expert's max and sum over its nonzero scores.
+    // A new max rescales the sum (the first one multiplies 0 by exp(-Infinity) = 0); the same
+    // for the expert's max and sum over its nonzero scores.
     if (x > max) {
       sum = sum * exp(max - x) + 1;
       max = x;

@@ -3,7 +3,7 @@
 // optimizes far better than loops inside a long async function; nothing here allocates per row.
 import type { PlausibilityCut } from './experts';
 import { RuleLMError } from '../../core/errors';
-import { exp } from '../../core/exp';
+import { logSumExpAt, maxAt } from '../../core/row';
 import { saturate } from '../../core/validate';
 
 /** One expert's logits for a step, read in place: row `b`'s last position starts at {@link rowStart}. */
@@ -45,68 +45,6 @@ export function stepLogits(tensor: unknown, batch: number, index: number): StepL
  */
 export function rowStart(logits: StepLogits, b: number): number {
   return (b * logits.positions + logits.positions - 1) * logits.vocab;
-}
-
-/**
- * The largest score of `source[offset .. offset + width)`.
- *
- * @param source Scores.
- * @param offset First index.
- * @param width Number of scores.
- * @returns The max (`-Infinity` for none).
- */
-export function maxAt(source: Float32Array, offset: number, width: number): number {
-  let max = -Infinity;
-  for (let j = 0; j < width; j++) {
-    const x = source[offset + j] as number;
-    if (x > max) max = x;
-  }
-  return max;
-}
-
-/**
- * The index (from `offset`) of the largest score of `source[offset .. offset + width)`, the first
- * one on ties; -1 when every score is `-Infinity` or `NaN`. For one expert of weight at least 1
- * with no processor and no plausibility cut, this is the greedy token: `weight * (x - max)` keeps
- * the order and is 0 only at the max (a weight below 1 could round a near-max score to 0 too).
- *
- * @param source Scores.
- * @param offset First index.
- * @param width Number of scores.
- * @returns The argmax, relative to `offset`.
- */
-export function argmaxAt(source: Float32Array, offset: number, width: number): number {
-  let best = -1;
-  let max = -Infinity;
-  for (let j = 0; j < width; j++) {
-    const x = source[offset + j] as number;
-    if (x > max) {
-      max = x;
-      best = j;
-    }
-  }
-  return best;
-}
-
-/**
- * log-sum-exp of `source[offset .. offset + width)`, given its max.
- *
- * @param source Scores.
- * @param offset First index.
- * @param width Number of scores.
- * @param max Their max ({@link maxAt}).
- * @returns The log of the sum of their exponentials, `NaN` scores left out (`max` itself when infinite).
- */
-export function logSumExpAt(source: Float32Array, offset: number, width: number, max: number): number {
-  if (max === -Infinity || max === Infinity) return max;
-  let sum = 0;
-  for (let j = 0; j < width; j++) {
-    const x = source[offset + j] as number;
-    // A NaN score (a broken model) stays at its own token and is kept out of the normalizer, as
-    // the core's ProductOfExperts does; counted, it would make every score NaN.
-    if (!Number.isNaN(x)) sum += exp(x - max);
-  }
-  return max + Math.log(sum);
 }
 
 /**

@@ -7,7 +7,8 @@ import { RuleLMError } from '../../core/errors';
 import { assertIdsInVocabulary } from '../../core/validate';
 import { pickToken } from '../../decoding/sampling';
 import { leftPad, promptIds } from './experts-batch';
-import { argmaxAt, combineRow, rowStart, stepLogits } from './experts-combine';
+import { argmaxAt } from '../../core/row';
+import { combineRow, rowStart, stepLogits } from './experts-combine';
 import { commonVocabularySize, resolveExpertsOptions } from './experts-options';
 import { GenerationRow, running } from './experts-rows';
 import { StopStrings } from './experts-stop';
@@ -207,7 +208,9 @@ function nextToken(settings: ResolvedExpertsOptions, row: GenerationRow, b: numb
   const { processor, plausibility, weights } = settings;
   let token: number;
   if (processor === undefined && plausibility === undefined && !settings.decoding.sample && logits.length === 1 && (weights[0] as number) >= 1) {
-    // One model, greedy, nothing else: the argmax of its logits is the decision (one pass).
+    // One model, greedy, nothing else: the argmax of its logits is the decision (one pass):
+    // `weight * (x - max)` keeps the order and is 0 only at the max (a weight below 1 could round
+    // a near-max score to 0 too, hence weight >= 1).
     const only = logits[0] as StepLogits;
     token = argmaxAt(only.data, rowStart(only, b), vocabSize);
   } else {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { addLogProbs, argmaxAt, combineRow, logSumExpAt, maskBelow, maxAt, rowStart, stepLogits } from '../../../src/adapters/transformers/experts-combine';
+import { addLogProbs, combineRow, maskBelow, rowStart, stepLogits } from '../../../src/adapters/transformers/experts-combine';
+import { argmaxAt, logSumExpAt, maxAt } from '../../../src/core/row';
 import { RuleLMError } from '../../../src/index';
 
 const I = Infinity;

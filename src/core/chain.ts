@@ -2,7 +2,11 @@ import type { ReadonlyTokenHistory } from './history';
 import type { ProcessorSpec, SpecDefinition } from '../serialization/types';
 import * as v from 'valibot';
 import { Processor, assertProcessor } from './processor';
+import { assertSpecLength } from './validate';
 import { specOf } from '../serialization/spec-of';
+
+/** The most processors a chain (after flattening) holds: what its spec allows. */
+const MAX_PROCESSORS = 1024;
 
 /** The JSON spec of a {@link Chain}. */
 export interface ChainSpec {
@@ -42,7 +46,8 @@ export class Chain extends Processor<unknown[]> {
    *
    * @param processors The processors, as arguments, arrays of processors, or both.
    * @throws {RuleLMError} When an entry is not a rulelm processor (named by its position,
-   * `processors[1]`).
+   * `processors[1]`), or the chain holds more than 1024 processors once flattened (what a spec
+   * holds, so every chain that can be built loads back).
    */
   constructor(...processors: readonly (Processor | readonly Processor[])[]) {
     super();
@@ -57,6 +62,7 @@ export class Chain extends Processor<unknown[]> {
       else flat.push(processor);
     };
     processors.forEach((entry, i) => add(entry, `processors[${i}]`));
+    assertSpecLength('processors', flat.length, MAX_PROCESSORS, 'processors');
     this.processors = flat;
     this.additive = flat.every((p) => p.additive);
   }
@@ -118,7 +124,7 @@ export class Chain extends Processor<unknown[]> {
   /** How a chain is read from JSON. @internal */
   static readonly spec: SpecDefinition<ChainSpec> = {
     kind: 'chain',
-    schema: (processor) => v.strictObject({ kind: v.literal('chain'), processors: v.pipe(v.array(processor), v.maxLength(1024)) }),
+    schema: (processor) => v.strictObject({ kind: v.literal('chain'), processors: v.pipe(v.array(processor), v.maxLength(MAX_PROCESSORS)) }),
     fromSpec: (spec, context, path) => new Chain(spec.processors.map((p, i) => context.build(p, `${path}.processors[${i}]`))),
   };
 }

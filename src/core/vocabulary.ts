@@ -78,14 +78,6 @@ function byteLevelTable(): Map<string, number> {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-function decodeBytes(bytes: number[]): string | undefined {
-  try {
-    return utf8.decode(new Uint8Array(bytes));
-  } catch {
-    return undefined;
-  }
-}
-
 const utf8Encoder = new TextEncoder();
 
 function bytesOf(kind: VocabularyKind, piece: string): Uint8Array {
@@ -109,22 +101,11 @@ function bytesOf(kind: VocabularyKind, piece: string): Uint8Array {
 
 function surfaceOf(kind: VocabularyKind, piece: string): string | undefined {
   if (kind === 'plain') return piece;
-  if (kind === 'sentencepiece') {
-    const byte = BYTE_PIECE.exec(piece);
-    if (byte) {
-      const value = parseInt(byte[1] as string, 16);
-      return value < 0x80 ? String.fromCharCode(value) : undefined;
-    }
-    return piece.replaceAll('\u2581', ' ');
+  try {
+    return utf8.decode(bytesOf(kind, piece));
+  } catch {
+    return undefined;
   }
-  const table = byteLevelTable();
-  const bytes: number[] = [];
-  for (const ch of piece) {
-    const b = table.get(ch);
-    if (b === undefined) return piece; // an added token written in plain text
-    bytes.push(b);
-  }
-  return decodeBytes(bytes);
 }
 
 function detectKind(pieces: readonly (string | undefined)[]): VocabularyKind {

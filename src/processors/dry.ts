@@ -4,11 +4,12 @@ import type { ProcessorSpec, SpecDefinition } from '../serialization/types';
 import * as v from 'valibot';
 import { RuleLMError } from '../core/errors';
 import { Processor } from '../core/processor';
-import { assertIdsInVocabulary, assertPositive, assertPositiveInteger, fail, toTokenIds } from '../core/validate';
+import { markerEndsAt } from '../core/marker';
+import { assertIdsInVocabulary, assertOptions, assertPositive, assertPositiveInteger, fail, saturate, toTokenIds } from '../core/validate';
 import { toVocabulary } from '../core/vocabulary';
-import { finite, MAX_LIST, tokenId, tokenIds } from '../serialization/schemas';
+import { count, finite, MAX_LIST, tokenId, tokenIds } from '../serialization/schemas';
 import { grownTable, slotOf, tableSize } from './ngram-index';
-import { asProcessorSpec, checkOptions, count } from './truncation';
+
 
 /**
  * A DRY sequence breaker: a token id, a token sequence, or a text (resolved through the
@@ -173,7 +174,7 @@ export class DRY extends Processor<DRYState> {
    */
   constructor(options: DRYOptions) {
     super();
-    checkOptions(options, ['multiplier', 'base', 'allowedLength', 'lastN', 'sequenceBreakers', 'tokenizer']);
+    assertOptions('options', options, ['multiplier', 'base', 'allowedLength', 'lastN', 'sequenceBreakers', 'tokenizer']);
     const { multiplier, base = 1.75, allowedLength = 2, lastN, sequenceBreakers = [], tokenizer } = options;
     assertPositive('multiplier', multiplier);
     if (typeof base !== 'number' || !Number.isFinite(base) || base < 1) fail('base', 'a finite number of at least 1', base);
@@ -240,13 +241,7 @@ export class DRY extends Processor<DRYState> {
       const tokens = history.tokens;
       const token = tokens[p] as number;
       if (this.#single.has(token)) this.#breaker(state, p, p);
-      for (const b of this.#multi) {
-        const start = p - b.length + 1;
-        if (start < 0 || b[b.length - 1] !== token) continue;
-        let match = true;
-        for (let j = 0; j < b.length - 1 && match; j++) match = tokens[start + j] === b[j];
-        if (match) this.#breaker(state, start, p);
-      }
+      for (const b of this.#multi) if (b[b.length - 1] === token && markerEndsAt(b, tokens, p + 1)) this.#breaker(state, p - b.length + 1, p);
       if (p >= state.previous.length) {
         state.previous = doubled(state.previous);
         state.match = doubled(state.match);
@@ -324,7 +319,7 @@ export class DRY extends Processor<DRYState> {
       best[t] = 0;
       if (this.#single.has(t)) continue;
       if (maxExponent > 0 && exponent > maxExponent) exponent = maxExponent;
-      row[t]! -= this.multiplier * this.base ** exponent;
+      row[t]! -= saturate(this.multiplier * this.base ** exponent); // saturate: an infinite penalty on +Infinity would be NaN
     }
   }
 
@@ -334,14 +329,14 @@ export class DRY extends Processor<DRYState> {
    * @returns The spec.
    */
   override toJSON(): ProcessorSpec {
-    return asProcessorSpec<DRYSpec>({
+    return {
       kind: 'dry',
       multiplier: this.multiplier,
       base: this.base,
       allowedLength: this.allowedLength,
       ...(this.lastN === undefined ? {} : { lastN: this.lastN }),
       sequenceBreakers: this.sequenceBreakers.map((b) => (b.length === 1 ? (b[0] as number) : [...b])),
-    });
+    } satisfies DRYSpec;
   }
 
   /** How a DRY penalty is read from JSON. @internal */

@@ -1,7 +1,7 @@
 import type { ProcessorSpec, SpecDefinition } from '../serialization/types';
 import * as v from 'valibot';
-import { optionsOf } from '../serialization/schemas';
-import { asProcessorSpec, count, ProbabilityCutoff } from './truncation';
+import { count, optionsOf } from '../serialization/schemas';
+import { ProbabilityCutoff } from './truncation';
 
 /** Options of {@link EpsilonCutoff}. */
 export interface EpsilonCutoffOptions {
@@ -62,7 +62,7 @@ export class EpsilonCutoff extends ProbabilityCutoff {
    * @returns `{ kind: "epsilon-cutoff", epsilon, minTokensToKeep }`.
    */
   override toJSON(): ProcessorSpec {
-    return asProcessorSpec<EpsilonCutoffSpec>({ kind: 'epsilon-cutoff', epsilon: this.epsilon, minTokensToKeep: this.minTokensToKeep });
+    return { kind: 'epsilon-cutoff', epsilon: this.epsilon, minTokensToKeep: this.minTokensToKeep } satisfies EpsilonCutoffSpec;
   }
 
   /** How an epsilon cutoff is read from JSON. @internal */

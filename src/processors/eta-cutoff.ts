@@ -1,7 +1,7 @@
 import type { ProcessorSpec, SpecDefinition } from '../serialization/types';
 import * as v from 'valibot';
-import { optionsOf } from '../serialization/schemas';
-import { asProcessorSpec, count, entropy, ProbabilityCutoff } from './truncation';
+import { count, optionsOf } from '../serialization/schemas';
+import { entropy, ProbabilityCutoff } from './truncation';
 
 /** Options of {@link EtaCutoff}. */
 export interface EtaCutoffOptions {
@@ -65,7 +65,7 @@ export class EtaCutoff extends ProbabilityCutoff {
    * @returns `{ kind: "eta-cutoff", epsilon, minTokensToKeep }`.
    */
   override toJSON(): ProcessorSpec {
-    return asProcessorSpec<EtaCutoffSpec>({ kind: 'eta-cutoff', epsilon: this.epsilon, minTokensToKeep: this.minTokensToKeep });
+    return { kind: 'eta-cutoff', epsilon: this.epsilon, minTokensToKeep: this.minTokensToKeep } satisfies EtaCutoffSpec;
   }
 
   /** How an eta cutoff is read from JSON. @internal */

@@ -1,7 +1,7 @@
 import type { ProcessorSpec, SpecDefinition } from '../serialization/types';
 import * as v from 'valibot';
-import { optionsOf } from '../serialization/schemas';
-import { asProcessorSpec, assertInRange, count, keepThroughRank, rankAt, scan, Truncation } from './truncation';
+import { count, optionsOf } from '../serialization/schemas';
+import { assertInRange, keepThroughRank, rankAt, scan, Truncation } from './truncation';
 
 /** Options of {@link MinP}. */
 export interface MinPOptions {
@@ -67,10 +67,12 @@ export class MinP extends Truncation {
     // kept score (ties at the threshold included): a prefix of the ranking.
     let kept = 0;
     let edge = Infinity;
+    // exp(x - max) >= minP, with exp only near the cut (the same test, exactly, at ties).
+    const cut = max + Math.log(minP);
     for (let i = 0; i < row.length; i++) {
       const x = row[i] as number;
-      const ratio = infinite ? (x === Infinity ? 1 : 0) : Math.exp(x - max);
-      if (ratio >= minP) {
+      const keepIt = infinite ? x === Infinity || minP === 0 : x - cut > 1e-6 ? true : x - cut < -1e-6 ? false : Math.exp(x - max) >= minP;
+      if (keepIt) {
         kept++;
         if (x < edge) edge = x;
       }
@@ -89,7 +91,7 @@ export class MinP extends Truncation {
    * @returns `{ kind: "min-p", minP, minTokensToKeep }`.
    */
   override toJSON(): ProcessorSpec {
-    return asProcessorSpec<MinPSpec>({ kind: 'min-p', minP: this.minP, minTokensToKeep: this.minTokensToKeep });
+    return { kind: 'min-p', minP: this.minP, minTokensToKeep: this.minTokensToKeep } satisfies MinPSpec;
   }
 
   /** How a min-p truncation is read from JSON. @internal */

@@ -12,7 +12,7 @@ const SEED = 0x9e3779b9;
  * @param length The n-gram length (may be 0).
  * @returns An unsigned 32-bit hash.
  */
-export function gramHash(tokens: Int32Array, end: number, length: number): number {
+function gramHash(tokens: Int32Array, end: number, length: number): number {
   let h = SEED;
   for (let p = end - length + 1; p <= end; p++) h = Math.imul(h ^ (tokens[p] as number), 0x01000193);
   return h >>> 0;

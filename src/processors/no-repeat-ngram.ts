@@ -2,10 +2,10 @@ import type { ReadonlyTokenHistory } from '../core/history';
 import type { ProcessorSpec, SpecDefinition } from '../serialization/types';
 import * as v from 'valibot';
 import { Processor } from '../core/processor';
-import { assertPositiveInteger } from '../core/validate';
-import { optionsOf } from '../serialization/schemas';
+import { assertOptions, assertPositiveInteger } from '../core/validate';
+import { count, optionsOf } from '../serialization/schemas';
 import { grownTable, slotOf, tableSize } from './ngram-index';
-import { asProcessorSpec, checkOptions, count } from './truncation';
+
 
 /** Options of {@link NoRepeatNGram}. */
 export interface NoRepeatNGramOptions {
@@ -81,7 +81,7 @@ export class NoRepeatNGram extends Processor<NoRepeatNGramState> {
    */
   constructor(options: NoRepeatNGramOptions) {
     super();
-    checkOptions(options, ['size']);
+    assertOptions('options', options, ['size']);
     assertPositiveInteger('size', options.size);
     this.size = options.size;
   }
@@ -153,7 +153,7 @@ export class NoRepeatNGram extends Processor<NoRepeatNGramState> {
    * @returns `{ kind: "no-repeat-ngram", size }`.
    */
   override toJSON(): ProcessorSpec {
-    return asProcessorSpec<NoRepeatNGramSpec>({ kind: 'no-repeat-ngram', size: this.size });
+    return { kind: 'no-repeat-ngram', size: this.size } satisfies NoRepeatNGramSpec;
   }
 
   /** How a no-repeat-n-gram processor is read from JSON. @internal */

@@ -6,6 +6,7 @@ import * as v from 'valibot';
 import { RuleLMError } from '../core/errors';
 import { Processor } from '../core/processor';
 import { resolveText } from '../core/resolve';
+import { markerEndsAt } from '../core/marker';
 import { toVocabulary } from '../core/vocabulary';
 import { assertFinite, assertIdsInVocabulary, assertOneOf, assertOptions, assertSpecLength, fail, saturate, toTokenId, toTokenIds } from '../core/validate';
 import { MAX_LIST, finite, tokenId, tokenIds } from '../serialization/schemas';
@@ -213,18 +214,7 @@ export class TokenBias extends Processor<null> {
     // saturate: weight * bias can overflow, and an infinite addend would turn ±Infinity into NaN.
     if (weight === 1) for (let i = 0; i < ids.length; i++) row[ids[i] as number]! += values[i] as number;
     else for (let i = 0; i < ids.length; i++) row[ids[i] as number]! += saturate(weight * (values[i] as number));
-    for (const s of this.#sequences) {
-      const m = s.prefix.length;
-      if (history.length < m) continue;
-      let match = true;
-      for (let j = 0, at = history.length - m; j < m; j++) {
-        if (history.tokens[at + j] !== s.prefix[j]) {
-          match = false;
-          break;
-        }
-      }
-      if (match) row[s.last]! += saturate(weight * s.bias);
-    }
+    for (const s of this.#sequences) if (markerEndsAt(s.prefix, history.tokens, history.length)) row[s.last]! += saturate(weight * s.bias);
   }
 
   /**

@@ -1,8 +1,8 @@
 import type { ProcessorSpec, SpecDefinition } from '../serialization/types';
 import * as v from 'valibot';
 import { assertPositiveInteger } from '../core/validate';
-import { optionsOf } from '../serialization/schemas';
-import { asProcessorSpec, count, rankAt, scan, Truncation } from './truncation';
+import { count, optionsOf } from '../serialization/schemas';
+import { rankAt, scan, Truncation } from './truncation';
 
 /** Options of {@link TopK}. */
 export interface TopKOptions {
@@ -71,7 +71,7 @@ export class TopK extends Truncation {
    * @returns `{ kind: "top-k", topK, minTokensToKeep }`.
    */
   override toJSON(): ProcessorSpec {
-    return asProcessorSpec<TopKSpec>({ kind: 'top-k', topK: this.topK, minTokensToKeep: this.minTokensToKeep });
+    return { kind: 'top-k', topK: this.topK, minTokensToKeep: this.minTokensToKeep } satisfies TopKSpec;
   }
 
   /** How a top-k truncation is read from JSON. @internal */

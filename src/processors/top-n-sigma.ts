@@ -1,9 +1,9 @@
 import type { ProcessorSpec, SpecDefinition } from '../serialization/types';
 import * as v from 'valibot';
 import { Processor } from '../core/processor';
-import { assertPositive } from '../core/validate';
+import { assertOptions, assertPositive } from '../core/validate';
 import { finite, optionsOf } from '../serialization/schemas';
-import { asProcessorSpec, checkOptions, scan } from './truncation';
+import { scan } from './truncation';
 
 /** Options of {@link TopNSigma}. */
 export interface TopNSigmaOptions {
@@ -50,7 +50,7 @@ export class TopNSigma extends Processor<null> {
    */
   constructor(options: TopNSigmaOptions) {
     super();
-    checkOptions(options, ['n']);
+    assertOptions('options', options, ['n']);
     assertPositive('n', options.n);
     this.n = options.n;
   }
@@ -97,7 +97,7 @@ export class TopNSigma extends Processor<null> {
    * @returns `{ kind: "top-n-sigma", n }`.
    */
   override toJSON(): ProcessorSpec {
-    return asProcessorSpec<TopNSigmaSpec>({ kind: 'top-n-sigma', n: this.n });
+    return { kind: 'top-n-sigma', n: this.n } satisfies TopNSigmaSpec;
   }
 
   /** How a top-nσ truncation is read from JSON. @internal */

@@ -1,7 +1,7 @@
 import type { ProcessorSpec, SpecDefinition } from '../serialization/types';
 import * as v from 'valibot';
-import { optionsOf } from '../serialization/schemas';
-import { asProcessorSpec, assertInRange, count, expWeights, keepThroughRank, rankAt, ranksBefore, scan, Truncation, weightScratch } from './truncation';
+import { count, optionsOf } from '../serialization/schemas';
+import { assertInRange, expWeights, keepThroughRank, rankAt, ranksBefore, scan, Truncation, weightScratch } from './truncation';
 
 /** Options of {@link TopP}. */
 export interface TopPOptions {
@@ -86,7 +86,7 @@ export class TopP extends Truncation {
    * @returns `{ kind: "top-p", topP, minTokensToKeep }`.
    */
   override toJSON(): ProcessorSpec {
-    return asProcessorSpec<TopPSpec>({ kind: 'top-p', topP: this.topP, minTokensToKeep: this.minTokensToKeep });
+    return { kind: 'top-p', topP: this.topP, minTokensToKeep: this.minTokensToKeep } satisfies TopPSpec;
   }
 
   /** How a top-p truncation is read from JSON. @internal */

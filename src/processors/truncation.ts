@@ -1,9 +1,8 @@
 // Shared by the truncation samplers (TopK, TopP, MinP, TypicalP, EpsilonCutoff, EtaCutoff,
 // TopNSigma, XTC): the row's probabilities in one exp pass, and a partial selection by rank
 // (a bucket histogram, refined only inside the bucket where the cut falls) instead of a sort of
-// the whole vocabulary. Internal: not exported from the package.
-import type { ProcessorSpec } from '../serialization/types';
-import * as v from 'valibot';
+// the whole vocabulary. The helpers are internal; the base classes `Truncation` and
+// `ProbabilityCutoff` are exported from the package.
 import { exp } from '../core/exp';
 import { Processor } from '../core/processor';
 import { assertOptions, assertPositiveInteger, fail } from '../core/validate';
@@ -311,31 +310,6 @@ export function assertInRange(argument: string, value: unknown, lo: number, hi: 
 }
 
 /**
- * Checks the options object of a sampler.
- *
- * @param options The options.
- * @param known The option names.
- * @throws {RuleLMError} On a non-object or an unknown option.
- */
-export function checkOptions(options: unknown, known: readonly string[]): void {
-  assertOptions('options', options, known);
-}
-
-/** A count in a spec (checked by the constructor). */
-export const count: v.GenericSchema<unknown, number> = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(Number.MAX_SAFE_INTEGER));
-
-/**
- * Returns a sampler's spec, checked by the compiler against the sampler's own spec type.
- *
- * @template S The sampler's spec type (pass it, so the object is checked against it).
- * @param spec The spec.
- * @returns The same object.
- */
-export function asProcessorSpec<S extends ProcessorSpec>(spec: S): ProcessorSpec {
-  return spec;
-}
-
-/**
  * HF's epsilon / eta removal: a token goes when its unnormalized probability is below `limit`
  * and its score is below the `minTokensToKeep`-th largest score (ties with that score stay).
  *
@@ -345,7 +319,7 @@ export function asProcessorSpec<S extends ProcessorSpec>(spec: S): ProcessorSpec
  * @param minTokensToKeep How many of the best scores always stay.
  * @param max The largest score.
  */
-export function maskBelowWeight(row: Float32Array, weights: Float32Array, limit: number, minTokensToKeep: number, max: number): void {
+function maskBelowWeight(row: Float32Array, weights: Float32Array, limit: number, minTokensToKeep: number, max: number): void {
   const n = row.length;
   if (minTokensToKeep >= n) return;
   const floor = minTokensToKeep === 1 ? max : (row[rankAt(row, n, -1, undefined, minTokensToKeep)] as number);
@@ -378,7 +352,7 @@ export abstract class Truncation extends Processor<null> {
    */
   constructor(options: { readonly minTokensToKeep?: number }, known: readonly string[]) {
     super();
-    checkOptions(options, [...known, 'minTokensToKeep']);
+    assertOptions('options', options, [...known, 'minTokensToKeep']);
     this.minTokensToKeep = minKeepOption(options.minTokensToKeep);
   }
 

@@ -1,7 +1,7 @@
 import type { ProcessorSpec, SpecDefinition } from '../serialization/types';
 import * as v from 'valibot';
-import { optionsOf } from '../serialization/schemas';
-import { asProcessorSpec, assertInRange, count, entropy, expWeights, keyScratch, rankAt, scan, Truncation, weightScratch } from './truncation';
+import { count, optionsOf } from '../serialization/schemas';
+import { assertInRange, entropy, expWeights, keyScratch, rankAt, scan, Truncation, weightScratch } from './truncation';
 
 /** Options of {@link TypicalP}. */
 export interface TypicalPOptions {
@@ -92,7 +92,7 @@ export class TypicalP extends Truncation {
    * @returns `{ kind: "typical-p", typicalP, minTokensToKeep }`.
    */
   override toJSON(): ProcessorSpec {
-    return asProcessorSpec<TypicalPSpec>({ kind: 'typical-p', typicalP: this.typicalP, minTokensToKeep: this.minTokensToKeep });
+    return { kind: 'typical-p', typicalP: this.typicalP, minTokensToKeep: this.minTokensToKeep } satisfies TypicalPSpec;
   }
 
   /** How a typical-p truncation is read from JSON. @internal */

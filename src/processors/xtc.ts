@@ -2,10 +2,11 @@ import type { ReadonlyTokenHistory } from '../core/history';
 import type { RandomSource } from '../decoding/sampling';
 import type { ProcessorSpec, SpecDefinition } from '../serialization/types';
 import * as v from 'valibot';
+import { assertOptions } from '../core/validate';
 import { Processor } from '../core/processor';
 import { seededRandom } from '../decoding/sampling';
-import { optionsOf } from '../serialization/schemas';
-import { asProcessorSpec, assertInRange, checkOptions, count, expWeights, minKeepOption, scan, weightScratch } from './truncation';
+import { count, optionsOf } from '../serialization/schemas';
+import { assertInRange, expWeights, minKeepOption, scan, weightScratch } from './truncation';
 
 /** Options of {@link XTC}. */
 export interface XTCOptions {
@@ -77,7 +78,7 @@ export class XTC extends Processor<XTCState> {
    */
   constructor(options: XTCOptions) {
     super();
-    checkOptions(options, ['probability', 'threshold', 'minTokensToKeep', 'seed']);
+    assertOptions('options', options, ['probability', 'threshold', 'minTokensToKeep', 'seed']);
     const { probability, threshold = 0.1, seed = 0 } = options;
     assertInRange('probability', probability, 0, 1, false);
     assertInRange('threshold', threshold, 0, 1, false);
@@ -137,7 +138,7 @@ export class XTC extends Processor<XTCState> {
    * @returns `{ kind: "xtc", probability, threshold, minTokensToKeep, seed }`.
    */
   override toJSON(): ProcessorSpec {
-    return asProcessorSpec<XTCSpec>({ kind: 'xtc', probability: this.probability, threshold: this.threshold, minTokensToKeep: this.minTokensToKeep, seed: this.seed });
+    return { kind: 'xtc', probability: this.probability, threshold: this.threshold, minTokensToKeep: this.minTokensToKeep, seed: this.seed } satisfies XTCSpec;
   }
 
   /** How an XTC sampler is read from JSON. @internal */

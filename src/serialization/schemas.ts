@@ -34,3 +34,6 @@ export function optionsOf<S extends { readonly kind: string }>(spec: S): Omit<S,
   const { kind: _kind, ...rest } = spec;
   return rest;
 }
+
+/** A count in a spec (an integer of at least 1; the constructor checks its own range). */
+export const count: v.GenericSchema<unknown, number> = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(Number.MAX_SAFE_INTEGER));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Chain, EndOfSequenceRamp, PositionBias, Processor, ProductOfExperts, RepetitionPenalty, startSequence, TokenBias, TokenHistory } from '../../src/index';
+import { Chain, EndOfSequenceRamp, parseSpec, PositionBias, Processor, ProductOfExperts, RepetitionPenalty, startSequence, TokenBias, TokenHistory, toSpec } from '../../src/index';
 import { expectRuleLMError } from '../helpers/errors';
 import { row, run, step } from '../helpers/rows';
 
@@ -75,6 +75,13 @@ describe('chain', () => {
     // A look-alike with every method is not a processor either.
     const lookAlike = { kind: 'x', additive: true, createState: () => null, update: () => undefined, process: () => undefined };
     expectRuleLMError(() => new Chain(bias(), [multiplicative(), lookAlike as never]), message('processors[1][1]', '{"kind":"x","additive":true}'), 'processors[1][1]');
+  });
+
+  it('refuses more processors than a spec holds (1024 once flattened), so every chain it builds loads back', () => {
+    const bias = (): TokenBias => new TokenBias({ biases: [{ token: 0, bias: 1 }] });
+    const full = new Chain(Array.from({ length: 1024 }, bias));
+    expect(parseSpec(JSON.stringify(toSpec(full))).members).toHaveLength(1024);
+    expectRuleLMError(() => new Chain(Array.from({ length: 1024 }, bias), new Chain(bias())), '`processors` has 1025 processors; at most 1024 are supported (what a spec holds)', 'processors');
   });
 
   it('is a class: new, instanceof and Processor.isInstance', () => {

@@ -75,6 +75,14 @@ describe('DRY', () => {
     expect(out).toEqual(row([0, 0, 0, 0, 0, 1 - 1.4, -0.8, -I]));
   });
 
+  it('saturates a penalty past the float64 range: +Infinity stays +Infinity (not NaN), a finite score goes to -MAX_VALUE', () => {
+    // "1 2 3" repeats and was followed by 4: 1e300 * 1e300 overflows.
+    const out = startSequence(dry({ multiplier: 1e300, base: 1e300, allowedLength: 1 }), { prompt: [1, 2, 3, 4, 1, 2, 3], vocabSize: 8 }).process(row([0, 0, 0, 0, I, 0, 0, 0]));
+    expect(out[4]).toBe(I);
+    const finite = startSequence(dry({ multiplier: 1e300, base: 1e300, allowedLength: 1 }), { prompt: [1, 2, 3, 4, 1, 2, 3], vocabSize: 8 }).process(row([0, 0, 0, 0, 0, 0, 0, 0]));
+    expect(finite[4]).toBe(-I); // -MAX_VALUE rounds to -Infinity in the float32 row
+  });
+
   it('stops runs at the latest sequence breaker and never penalizes single-token breakers', () => {
     // breaker 1 at position 4: the run is at most 2 long
     expect(penalties(dry({ sequenceBreakers: [1] }), [1, 2, 3, 4, 1, 2, 3])).toEqual(only(8, { 4: -0.8 }));

@@ -143,6 +143,12 @@ function pickForced(row: Float32Array, random: RandomSource): number {
   return -1;
 }
 
+// Why not the truncation samplers' rankAt (processors/truncation.ts), which answers the same
+// question (the token where the best-first cumulative weight reaches a target): rankAt needs the
+// weights written to a scratch row first and histograms them in a second pass; here the weights
+// go straight into buckets of a fixed width in the exponent, in the one exp pass, and nothing is
+// written per token. Measured in review: the same draws, this path about 1.2x faster.
+
 /** Buckets per unit of `(best - score) * scale`, where scale is `1 / temperature`. */
 const PER_UNIT = 32;
 /** Number of buckets; the last one also takes every weight below exp(-LAST / PER_UNIT). */

@@ -247,15 +247,17 @@ export /* @__NO_SIDE_EFFECTS__ */ function hewitt2024(tokenizer: Vocabulary | To
       dense[id] = p === undefined ? 0 : t0Weight * startScore(p);
     }
     const at = (text: string, bias: number): { token: number; bias: number }[] => resolveText(vocabulary, text, 'none').ids.map((token) => ({ token, bias }));
+    const first = at(t1.text, t1.bias);
+    const second = at(t2.text, t2.bias);
     const positions = [
       { at: 0, biases: dense },
-      { at: 1, biases: at(t1.text, t1.bias) },
-      { at: 2, biases: at(t2.text, t2.bias) },
+      { at: 1, biases: first },
+      { at: 2, biases: second },
     ].filter((p) => p.biases.length > 0);
     processors.push(new PositionBias({ positions, countFrom: responseFrom }));
     table.push({ rule: 'start', id: -1, piece: 'every token', bias: t0Weight, when: 't = 0: 5 * score(piece)' });
-    for (const b of at(t1.text, t1.bias)) table.push({ rule: 'start', id: b.token, piece: piece(b.token), bias: b.bias, when: 't = 1' });
-    for (const b of at(t2.text, t2.bias)) table.push({ rule: 'start', id: b.token, piece: piece(b.token), bias: b.bias, when: 't = 2' });
+    for (const b of first) table.push({ rule: 'start', id: b.token, piece: piece(b.token), bias: b.bias, when: 't = 1' });
+    for (const b of second) table.push({ rule: 'start', id: b.token, piece: piece(b.token), bias: b.bias, when: 't = 2' });
   }
   return new Hewitt2024(processors, { table, skipped, rules, fidelity, markers });
 }

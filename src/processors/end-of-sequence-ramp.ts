@@ -183,7 +183,7 @@ export class EndOfSequenceRamp extends Processor<EndOfSequenceRampState> {
    * @param weight Scale of the linear bias.
    */
   process(row: Float32Array, state: EndOfSequenceRampState, history: ReadonlyTokenHistory, weight: number): void {
-    const t = Math.max(0, history.length - state.start);
+    const t = history.length - state.start; // start is at most history.length
     const ids = this.#ids;
     if (this.shape === 'linear') {
       const bias = saturate(weight * (this.biasAt(t) as number));
@@ -199,7 +199,8 @@ export class EndOfSequenceRamp extends Processor<EndOfSequenceRampState> {
       const score = row[id] as number;
       if (!Number.isFinite(score)) continue;
       // Once the factor overflows, EOS wins outright (HF would give NaN for a score of 0).
-      row[id] = Number.isFinite(scale) ? score + Math.abs(score) * scale : growth > 1 ? Infinity : score;
+      // (scale can only overflow when the factor is above 1.)
+      row[id] = Number.isFinite(scale) ? score + Math.abs(score) * scale : Infinity;
     }
   }
 

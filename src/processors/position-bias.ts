@@ -182,8 +182,7 @@ export class PositionBias extends Processor<PositionBiasState> {
    * @param weight Scale of the biases.
    */
   process(row: Float32Array, state: PositionBiasState, history: ReadonlyTokenHistory, weight: number): void {
-    const t = history.length - state.start;
-    const c = t >= 0 ? this.#table.get(t) : undefined;
+    const c = this.#table.get(history.length - state.start); // start is at most history.length
     if (c === undefined) return;
     const { ids, values } = c;
     // saturate: weight * bias can overflow, and an infinite addend would turn ±Infinity into NaN.

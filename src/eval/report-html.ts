@@ -95,10 +95,9 @@ export function chartData(report: EvalReport, bins = 16): ChartData {
   };
 }
 
-// The page script: drawReportCharts's source, run with the page's window. tsx runs the source
-// with esbuild's keepNames, which wraps the function's inner arrow functions in
-// `__name(fn, "name")` calls; a no-op `__name` lets the source run however it was compiled.
-const PAGE_SCRIPT = `(function (__name) {\n(${drawReportCharts.toString()})(window);\n})(function (fn) { return fn; });`;
+// The page script: drawReportCharts's source, run with the page's window. Its source refers to
+// nothing outside itself however it was compiled or bundled (see the note in report-page.ts).
+const PAGE_SCRIPT = `(${drawReportCharts.toString()})(window);`;
 
 function summaryTable(report: EvalReport): string {
   const hasIfeval = report.configs.some((c) => c.ifeval !== undefined);

@@ -30,15 +30,29 @@ export function drawReportCharts(page: ReportWindow): void {
   if (Chart === undefined || embedded === null) return;
   const data = JSON.parse(embedded.textContent ?? '') as ChartData;
   Chart.defaults.animation = false;
-  const percent = (value: number | string): string => `${Math.round(Number(value) * 100)}%`;
-  const title = (text: string): { display: boolean; text: string } => ({ display: true, text });
   type Dataset = ChartConfiguration<'bar'>['data']['datasets'][number];
-  const series = (label: string, values: readonly number[] | undefined, color: string | undefined): Dataset => ({ label, data: [...(values ?? [])], backgroundColor: color, borderColor: color });
-  const perConfig = (rows: readonly (readonly number[])[]): Dataset[] => data.configs.map((label, i) => series(label, rows[i], data.colors[i]));
   const charts: Record<string, Chart> = {};
-  const draw = (name: string, canvas: string, config: ChartConfiguration<'bar'>): void => {
-    charts[name] = new Chart(page.document.getElementById(canvas) as HTMLCanvasElement, config);
+  // Methods of an object literal, not named arrow functions: the page runs this function's
+  // source text, and a bundler's keepNames wraps named function values (never methods) in a
+  // module-level helper the page does not have.
+  const helpers = {
+    percent(value: number | string): string {
+      return `${Math.round(Number(value) * 100)}%`;
+    },
+    title(text: string): { display: boolean; text: string } {
+      return { display: true, text };
+    },
+    series(label: string, values: readonly number[] | undefined, color: string | undefined): Dataset {
+      return { label, data: [...(values ?? [])], backgroundColor: color, borderColor: color };
+    },
+    perConfig(rows: readonly (readonly number[])[]): Dataset[] {
+      return data.configs.map((label, i) => helpers.series(label, rows[i], data.colors[i]));
+    },
+    draw(name: string, canvas: string, config: ChartConfiguration<'bar'>): void {
+      charts[name] = new Chart(page.document.getElementById(canvas) as HTMLCanvasElement, config);
+    },
   };
+  const { percent, title, series, perConfig, draw } = helpers;
   draw('lengths', 'chart-lengths', {
     type: 'bar',
     data: { labels: [...data.lengths.labels], datasets: perConfig(data.lengths.counts) },

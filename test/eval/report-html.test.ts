@@ -1,5 +1,8 @@
+import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { chartData, escapeHtml, renderHtmlReport } from '../../src/eval/report-html';
 import { fixtureReport } from './fixtures';
@@ -91,6 +94,22 @@ describe('HTML report', () => {
     const program = `import { renderHtmlReport } from './src/eval/report-html.ts'; import { fixtureReport } from './test/eval/fixtures.ts'; process.stdout.write(renderHtmlReport(fixtureReport(), ${JSON.stringify(FAKE_CHART)}));`;
     const html = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '--eval', program], { cwd: root, encoding: 'utf8', timeout: 60_000 });
     expectChartsDrawn(html);
+  });
+
+  it('runs its page script when the published rulelm/eval is bundled and minified by a user\'s bundler', async () => {
+    // keepNames in rulelm's build wraps named function values in a module-level helper that a
+    // later bundler renames; the page script must not refer to it (or to anything outside itself).
+    const root = resolve(__dirname, '../..');
+    const dir = mkdtempSync(join(tmpdir(), 'rulelm-report-bundle-'));
+    try {
+      const entry = `import { renderHtmlReport } from ${JSON.stringify(join(root, 'dist/eval.js'))}; import { fixtureReport } from ${JSON.stringify(join(root, 'test/eval/fixtures.ts'))}; process.stdout.write(renderHtmlReport(fixtureReport(), ${JSON.stringify(FAKE_CHART)}));`;
+      const out = join(dir, 'bundle.mjs');
+      await build({ stdin: { contents: entry, resolveDir: root, loader: 'ts' }, bundle: true, minify: true, format: 'esm', platform: 'node', outfile: out, logLevel: 'silent' });
+      const html = execFileSync(process.execPath, [out], { encoding: 'utf8', timeout: 60_000 });
+      expectChartsDrawn(html);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('escapes HTML', () => {

@@ -234,3 +234,16 @@ export class EndOfSequenceRamp extends Processor<EndOfSequenceRampState> {
     fromSpec: (spec) => new EndOfSequenceRamp(optionsOf(spec)),
   };
 }
+
+/**
+ * Every end-of-sequence ramp in a processor (itself, or inside its chains and products of
+ * experts), in order: what the adapters check against the ids a model stops on.
+ *
+ * @param processor Any processor.
+ * @returns The ramps.
+ * @internal
+ */
+export function rampsIn(processor: Processor): EndOfSequenceRamp[] {
+  if (processor instanceof EndOfSequenceRamp) return [processor];
+  return processor.members.flatMap(rampsIn);
+}

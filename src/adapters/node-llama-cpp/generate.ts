@@ -8,7 +8,7 @@ import { assertProcessor } from '../../core/processor';
 import { startSequence } from '../../core/sequence';
 import { assertOptions, assertPositiveInteger, fail, toTokenIds } from '../../core/validate';
 import { decodingOptions, pickToken, seededRandom } from '../../decoding/sampling';
-import { EndOfSequenceRamp } from '../../processors/end-of-sequence-ramp';
+import { rampsIn } from '../../processors/end-of-sequence-ramp';
 import { biasMap } from './internals';
 import { llamaTokenizer } from './tokenizer';
 
@@ -57,12 +57,6 @@ export interface LlamaRulesResult {
 
 const KNOWN = ['maxTokens', 'stopTokens', 'signal', 'path', 'sampling', 'decoding'];
 
-// The end-of-sequence ids every ramp in a processor raises.
-function rampIds(processor: Processor): readonly number[] {
-  if (processor instanceof EndOfSequenceRamp) return processor.eosTokenIds;
-  return processor.members.flatMap(rampIds);
-}
-
 interface Prepared {
   readonly sequence: Sequence;
   readonly input: Token[];
@@ -94,7 +88,7 @@ function prepare(context: LlamaContextSequence, processor: Processor, input: rea
   const vocabSize = llamaTokenizer(model).vocabSize;
   for (const id of tokens) if (id >= vocabSize) fail('input', `token ids below the model's vocabulary size ${vocabSize}`, id);
   for (const id of stopTokens) if (id >= vocabSize) fail('stopTokens', `token ids below the model's vocabulary size ${vocabSize}`, id);
-  for (const eos of rampIds(processor)) {
+  for (const eos of rampsIn(processor).flatMap((ramp) => ramp.eosTokenIds)) {
     if (!model.isEogToken(eos as Token) && !stopTokens.includes(eos)) {
       throw new RuleLMError(`\`processor\` ramps end-of-sequence id ${eos}, but the model does not stop on it; add it to \`stopTokens\` or ramp one of the model's end-of-generation ids`, {
         argument: 'stopTokens',

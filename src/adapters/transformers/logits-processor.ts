@@ -7,7 +7,7 @@ import { RuleLMError } from '../../core/errors';
 import { assertProcessor } from '../../core/processor';
 import { startSequence } from '../../core/sequence';
 import { assertBoolean, assertOptions, assertPositiveInteger, fail, toTokenId } from '../../core/validate';
-import { EndOfSequenceRamp } from '../../processors/end-of-sequence-ramp';
+import { rampsIn } from '../../processors/end-of-sequence-ramp';
 import { modelInfo } from './model-info';
 
 /** One change a processor made to one row at one step, reported by the trace. */
@@ -89,15 +89,9 @@ function traceRow(sequence: Sequence, scores: Float32Array, trace: (event: Trace
   sequence.trace(scores, (member) => trace({ generation, batchIndex, step, ...member }));
 }
 
-// The end-of-sequence ids every ramp in a processor raises, to check them against the model.
-function ramps(processor: Processor): EndOfSequenceRamp[] {
-  if (processor instanceof EndOfSequenceRamp) return [processor];
-  return processor.members.flatMap(ramps);
-}
-
 // Every ramp must raise only ids the model stops on, and (unless `partial`) every one of them.
 function checkRamps(processor: Processor, modelEos: readonly number[], partial: boolean): void {
-  for (const ramp of ramps(processor)) {
+  for (const ramp of rampsIn(processor)) {
     const ids = ramp.eosTokenIds;
     for (const eos of ids) {
       if (!modelEos.includes(eos)) {

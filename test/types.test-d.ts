@@ -1,6 +1,6 @@
 import type { Anchor, Boundary, EndOfSequenceRampState, Hewitt2024, Hewitt2024Rule, Hewitt2024TableRow, MemberChanges, ProcessorSpec, ReadonlyTokenHistory, RepetitionMode, RepetitionPenaltyState, ResolvedBias, RuleSpec, Sequence, TextResolution, TokenBiasEntry, Vocabulary, VocabularyKind } from '../src/index';
 import { describe, expectTypeOf, it } from 'vitest';
-import { Chain, createVocabulary, EndOfSequenceRamp, hewitt2024, HEWITT2024, logSumExp, parseSpec, PositionBias, Processor, ProductOfExperts, RepetitionPenalty, resolveText, RuleLMError, startScore, startSequence, TokenBias, toSpec, toVocabulary } from '../src/index';
+import { Chain, createVocabulary, DRY, EndOfSequenceRamp, EpsilonCutoff, EtaCutoff, hewitt2024, HEWITT2024, logSumExp, MinP, NoRepeatNGram, parseSpec, PositionBias, Processor, ProductOfExperts, RepetitionPenalty, resolveText, RuleLMError, startScore, startSequence, TokenBias, TopK, TopNSigma, TopP, toSpec, toVocabulary, TypicalP, XTC } from '../src/index';
 
 const vocabulary = createVocabulary({ pieces: ['<unk>', '<s>', '</s>', '\u2581I'], eosTokenIds: 2 });
 
@@ -13,6 +13,16 @@ describe('literal kinds', () => {
     expectTypeOf(new ProductOfExperts({ experts: [{ processor: new Chain() }] }).kind).toEqualTypeOf<'product-of-experts'>();
     expectTypeOf(new Chain().kind).toEqualTypeOf<'chain'>();
     expectTypeOf(hewitt2024(vocabulary).kind).toEqualTypeOf<'chain'>();
+    expectTypeOf(new TopK({ topK: 5 }).kind).toEqualTypeOf<'top-k'>();
+    expectTypeOf(new TopP({ topP: 0.9 }).kind).toEqualTypeOf<'top-p'>();
+    expectTypeOf(new MinP({ minP: 0.05 }).kind).toEqualTypeOf<'min-p'>();
+    expectTypeOf(new TypicalP({ typicalP: 0.9 }).kind).toEqualTypeOf<'typical-p'>();
+    expectTypeOf(new EpsilonCutoff({ epsilon: 3e-4 }).kind).toEqualTypeOf<'epsilon-cutoff'>();
+    expectTypeOf(new EtaCutoff({ epsilon: 2e-3 }).kind).toEqualTypeOf<'eta-cutoff'>();
+    expectTypeOf(new TopNSigma({ n: 1 }).kind).toEqualTypeOf<'top-n-sigma'>();
+    expectTypeOf(new XTC({ probability: 0.5 }).kind).toEqualTypeOf<'xtc'>();
+    expectTypeOf(new DRY({ multiplier: 0.8 }).kind).toEqualTypeOf<'dry'>();
+    expectTypeOf(new NoRepeatNGram({ size: 3 }).kind).toEqualTypeOf<'no-repeat-ngram'>();
   });
 
   it('processors are Processors of their state', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { argmax, decodingOptions, pickToken, RuleLMError, seededRandom } from '../../src/index';
+import { expectRuleLMError } from '../helpers/errors';
 
 const fixed = (...values: number[]) => {
   let i = 0;
@@ -116,17 +117,7 @@ describe('decodingOptions', () => {
 
   it('rejects temperature, topK and topP without sample: true, as the CLI does (greedy would ignore them)', () => {
     for (const key of ['temperature', 'topK', 'topP'] as const) {
-      const error = (() => {
-        try {
-          decodingOptions({ [key]: key === 'topK' ? 3 : 0.5 });
-        } catch (e) {
-          return e;
-        }
-        return undefined;
-      })();
-      expect(RuleLMError.isInstance(error)).toBe(true);
-      expect((error as RuleLMError).message).toBe(`[rulelm] \`${key}\` needs \`sample: true\` (decoding is greedy otherwise)`);
-      expect((error as RuleLMError).argument).toBe(key);
+      expectRuleLMError(() => decodingOptions({ [key]: key === 'topK' ? 3 : 0.5 }), `\`${key}\` needs \`sample: true\` (decoding is greedy otherwise)`, key);
       expect(() => decodingOptions({ sample: false, [key]: key === 'topK' ? 3 : 0.5 })).toThrow('needs `sample: true`');
     }
     expect(decodingOptions({ sample: true, temperature: 0.5, topK: 3, topP: 0.5 })).toEqual({ sample: true, temperature: 0.5, topK: 3, topP: 0.5 });

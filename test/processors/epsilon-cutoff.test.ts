@@ -41,6 +41,9 @@ describe('EtaCutoff', () => {
     expect(apply(new EpsilonCutoff({ epsilon: 0.4 }), [ln(0.6), ln(0.3), ln(0.1)])).toEqual(row([ln(0.6), -I, -I]));
     // epsilon 0.9: sqrt(0.9) * exp(-H) = 0.3865 cuts 0.3 too
     expect(apply(new EtaCutoff({ epsilon: 0.9 }), [ln(0.6), ln(0.3), ln(0.1)])).toEqual(row([ln(0.6), -I, -I]));
+    // 0.75, 0.25: H = 0.5623, sqrt(0.2) * exp(-H) = 0.2549, so eta = min(0.2, 0.2549) = 0.2 and 0.25
+    // stays (the entropy term alone would cut it)
+    expect(apply(new EtaCutoff({ epsilon: 0.2 }), [ln(0.75), ln(0.25)])).toEqual(row([ln(0.75), ln(0.25)]));
   });
 
   it('keeps the minTokensToKeep best, ties included; NaN becomes -Infinity', () => {

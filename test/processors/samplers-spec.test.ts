@@ -1,64 +1,64 @@
-// Options, errors and JSON specs of the samplers (the registry lists them once added there; until
-// then each class's own `spec` is exercised directly).
-import type { GenericSchema } from 'valibot';
+// Options, errors and JSON specs of the samplers: each goes through the public `toSpec`,
+// `JSON.stringify` and `parseSpec`, as a user's spec file would.
 import type { Processor } from '../../src/index';
-import type { ProcessorSpec, SpecContext, SpecDefinition } from '../../src/serialization/types';
-import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
-import { startSequence } from '../../src/index';
-import { DRY } from '../../src/processors/dry';
-import { EpsilonCutoff } from '../../src/processors/epsilon-cutoff';
-import { EtaCutoff } from '../../src/processors/eta-cutoff';
-import { MinP } from '../../src/processors/min-p';
-import { NoRepeatNGram } from '../../src/processors/no-repeat-ngram';
-import { TopK } from '../../src/processors/top-k';
-import { TopNSigma } from '../../src/processors/top-n-sigma';
-import { TopP } from '../../src/processors/top-p';
-import { TypicalP } from '../../src/processors/typical-p';
-import { XTC } from '../../src/processors/xtc';
+import { DRY, EpsilonCutoff, EtaCutoff, MinP, NoRepeatNGram, parseSpec, startSequence, TopK, TopNSigma, TopP, toSpec, TypicalP, XTC } from '../../src/index';
 import { expectRuleLMError } from '../helpers/errors';
-
-const context: SpecContext = {
-  tokenizer: undefined,
-  build: () => {
-    throw new Error('no nested specs here');
-  },
-};
-
-function roundTrip<S extends { readonly kind: string }>(definition: SpecDefinition<S>, processor: Processor): Processor {
-  const json = JSON.parse(JSON.stringify(processor.toJSON?.())) as unknown;
-  const spec = v.parse(definition.schema(undefined as unknown as GenericSchema<unknown, ProcessorSpec>), json);
-  return definition.fromSpec(spec, context, 'spec');
-}
+import { loadTokenizer, pieceId } from '../helpers/tokenizers';
 
 describe('sampler specs', () => {
-  const cases: [SpecDefinition<{ readonly kind: string }>, Processor, unknown][] = [
-    [TopK.spec, new TopK({ topK: 5 }), { kind: 'top-k', topK: 5, minTokensToKeep: 1 }],
-    [TopP.spec, new TopP({ topP: 0.9, minTokensToKeep: 2 }), { kind: 'top-p', topP: 0.9, minTokensToKeep: 2 }],
-    [MinP.spec, new MinP({ minP: 0.05 }), { kind: 'min-p', minP: 0.05, minTokensToKeep: 1 }],
-    [TypicalP.spec, new TypicalP({ typicalP: 0.95 }), { kind: 'typical-p', typicalP: 0.95, minTokensToKeep: 1 }],
-    [EpsilonCutoff.spec, new EpsilonCutoff({ epsilon: 3e-4 }), { kind: 'epsilon-cutoff', epsilon: 3e-4, minTokensToKeep: 1 }],
-    [EtaCutoff.spec, new EtaCutoff({ epsilon: 2e-3 }), { kind: 'eta-cutoff', epsilon: 2e-3, minTokensToKeep: 1 }],
-    [TopNSigma.spec, new TopNSigma({ n: 1 }), { kind: 'top-n-sigma', n: 1 }],
-    [XTC.spec, new XTC({ probability: 0.5, seed: 3 }), { kind: 'xtc', probability: 0.5, threshold: 0.1, minTokensToKeep: 1, seed: 3 }],
-    [NoRepeatNGram.spec, new NoRepeatNGram({ size: 3 }), { kind: 'no-repeat-ngram', size: 3 }],
-    [DRY.spec, new DRY({ multiplier: 0.8, lastN: 64, sequenceBreakers: [5, [6, 7]] }), { kind: 'dry', multiplier: 0.8, base: 1.75, allowedLength: 2, lastN: 64, sequenceBreakers: [5, [6, 7]] }],
+  const cases: [Processor, unknown][] = [
+    [new TopK({ topK: 5 }), { kind: 'top-k', topK: 5, minTokensToKeep: 1 }],
+    [new TopP({ topP: 0.9, minTokensToKeep: 2 }), { kind: 'top-p', topP: 0.9, minTokensToKeep: 2 }],
+    [new MinP({ minP: 0.05 }), { kind: 'min-p', minP: 0.05, minTokensToKeep: 1 }],
+    [new TypicalP({ typicalP: 0.95 }), { kind: 'typical-p', typicalP: 0.95, minTokensToKeep: 1 }],
+    [new EpsilonCutoff({ epsilon: 3e-4 }), { kind: 'epsilon-cutoff', epsilon: 3e-4, minTokensToKeep: 1 }],
+    [new EtaCutoff({ epsilon: 2e-3 }), { kind: 'eta-cutoff', epsilon: 2e-3, minTokensToKeep: 1 }],
+    [new TopNSigma({ n: 1 }), { kind: 'top-n-sigma', n: 1 }],
+    [new XTC({ probability: 0.5, seed: 3 }), { kind: 'xtc', probability: 0.5, threshold: 0.1, minTokensToKeep: 1, seed: 3 }],
+    [new NoRepeatNGram({ size: 3 }), { kind: 'no-repeat-ngram', size: 3 }],
+    [new DRY({ multiplier: 0.8, lastN: 64, sequenceBreakers: [5, [6, 7]] }), { kind: 'dry', multiplier: 0.8, base: 1.75, allowedLength: 2, lastN: 64, sequenceBreakers: [5, [6, 7]] }],
   ];
 
-  it.each(cases.map(([definition, processor, json]) => [processor.kind, definition, processor, json] as const))('%s: toJSON writes every option and the spec rebuilds an equal processor', (_kind, definition, processor, json) => {
-    expect(processor.toJSON?.()).toEqual(json);
-    const rebuilt = roundTrip(definition, processor);
+  it.each(cases.map(([processor, json]) => [processor.kind, processor, json] as const))('%s: toSpec writes every option and parseSpec rebuilds an equal processor from the JSON text', (_kind, processor, json) => {
+    expect(toSpec(processor)).toEqual({ rulelm: 1, processor: json });
+    const rebuilt = parseSpec(JSON.stringify(toSpec(processor)));
     expect(rebuilt.constructor).toBe(processor.constructor);
-    expect(rebuilt.toJSON?.()).toEqual(json);
+    expect(toSpec(rebuilt)).toEqual({ rulelm: 1, processor: json });
   });
 
-  it('rejects specs with unknown keys or out-of-range values', () => {
-    const schema = (d: SpecDefinition<{ readonly kind: string }>): GenericSchema<unknown, unknown> => d.schema(undefined as unknown as GenericSchema<unknown, ProcessorSpec>);
-    expect(v.safeParse(schema(TopP.spec), { kind: 'top-p', topP: 1.5 }).success).toBe(false);
-    expect(v.safeParse(schema(TopK.spec), { kind: 'top-k', topK: 2, extra: 1 }).success).toBe(false);
-    expect(v.safeParse(schema(TypicalP.spec), { kind: 'typical-p', typicalP: 1 }).success).toBe(false);
-    expect(v.safeParse(schema(NoRepeatNGram.spec), { kind: 'no-repeat-ngram', size: 0 }).success).toBe(false);
-    expect(v.safeParse(schema(DRY.spec), { kind: 'dry', multiplier: 1, sequenceBreakers: ['\n', [1, 2], 3] }).success).toBe(true);
+  it('rejects specs with unknown keys or out-of-range values, naming the field', () => {
+    const spec = (processor: unknown): unknown => ({ rulelm: 1, processor });
+    expectRuleLMError(() => parseSpec(spec({ kind: 'top-p', topP: 1.5 })), '`spec.processor.topP` is invalid: Invalid value: Expected <=1 but received 1.5', 'spec.processor.topP');
+    expectRuleLMError(() => parseSpec(spec({ kind: 'top-k', topK: 2, extra: 1 })), '`spec.processor.extra` is an unknown field', 'spec.processor.extra');
+    expectRuleLMError(() => parseSpec(spec({ kind: 'typical-p', typicalP: 1 })), '`spec.processor.typicalP` is invalid: Invalid value: Expected <1 but received 1', 'spec.processor.typicalP');
+    expectRuleLMError(() => parseSpec(spec({ kind: 'no-repeat-ngram', size: 0 })), '`spec.processor.size` is invalid: Invalid value: Expected >=1 but received 0', 'spec.processor.size');
+    expectRuleLMError(() => parseSpec(spec({ kind: 'xtc', probability: 1, seed: '3' })), '`spec.processor.seed` is invalid: Invalid type: Expected number but received "3"', 'spec.processor.seed');
+    expectRuleLMError(() => parseSpec(spec({ kind: 'dry', multiplier: 1, sequenceBreakers: [[5], ['6']] })), '`spec.processor.sequenceBreakers[1][0]` is invalid: Invalid type: Expected number but received "6"', 'spec.processor.sequenceBreakers[1][0]');
+    expectRuleLMError(() => parseSpec(spec({ kind: 'dry', multiplier: 1, sequenceBreakers: [[]] })), '`spec.processor.sequenceBreakers[0]` is invalid: Invalid length: Expected >=1 but received 0', 'spec.processor.sequenceBreakers[0]');
+    // The schema lets a value through that the constructor then refuses, located in the spec.
+    expectRuleLMError(() => parseSpec(spec({ kind: 'top-n-sigma', n: 0 })), '`n` must be a finite number greater than 0, but is 0 (in `spec.processor`)', 'spec.processor.n');
+  });
+
+  it('dry: text breakers resolve through the tokenizer given to parseSpec, and the spec keeps their ids', () => {
+    const tokenizer = loadTokenizer('llama2');
+    // A one-character breaker is every token whose text holds it (llama.cpp): in llama2 the 125
+    // pieces with a "." and the byte token <0x2E>, in id order.
+    const dots = [...tokenizer.get_vocab()].filter(([piece]) => piece.includes('.') || piece === '<0x2E>').map(([, id]) => id).sort((a, b) => a - b);
+    expect(dots.length).toBe(126);
+    expect(dots.slice(0, 4)).toEqual([pieceId('llama2', '<0x2E>'), 568, 609, 611]);
+    expect(dots).toContain(pieceId('llama2', '.'));
+    const document = { rulelm: 1, processor: { kind: 'dry', multiplier: 0.8, sequenceBreakers: ['.'] } };
+    const dry = parseSpec(document, { tokenizer });
+    expect(dry).toBeInstanceOf(DRY);
+    expect((dry as DRY).sequenceBreakers).toEqual(dots.map((id) => [id]));
+    expect(toSpec(dry).processor).toEqual({ kind: 'dry', multiplier: 0.8, base: 1.75, allowedLength: 2, sequenceBreakers: dots });
+    // Token ids and sequences mix with texts; the ids are kept after the resolved text.
+    const mixed = parseSpec({ rulelm: 1, processor: { kind: 'dry', multiplier: 0.8, sequenceBreakers: ['.', [13, 28705], 3] } }, { tokenizer });
+    expect((mixed as DRY).sequenceBreakers).toEqual([...dots.map((id) => [id]), [13, 28705], [3]]);
+    // The resolved spec loads back without the tokenizer; the text spec does not.
+    expect(toSpec(parseSpec(JSON.stringify(toSpec(dry))))).toEqual(toSpec(dry));
+    expectRuleLMError(() => parseSpec(document), '`sequenceBreakers[0]` is text, so `tokenizer` is required (in `spec.processor`)', 'spec.processor.tokenizer');
   });
 });
 

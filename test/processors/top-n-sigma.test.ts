@@ -16,6 +16,9 @@ describe('TopNSigma', () => {
     expect(apply(new TopNSigma({ n: 0.5 }), [1, 3, 3, 1])).toEqual(row([-I, 3, 3, -I]));
     // [0, 0, 2, 2]: mean 1, σ 1, threshold 1
     expect(apply(new TopNSigma({ n: 1 }), [0, 0, 2, 2])).toEqual(row([-I, -I, 2, 2]));
+    // [0, 1, 2]: mean 1, population σ sqrt(2/3) = 0.8165, threshold 1.1835: 1 goes (the sample σ,
+    // 1, would give threshold 1 and keep it)
+    expect(apply(new TopNSigma({ n: 1 }), [0, 1, 2])).toEqual(row([-I, -I, 2]));
   });
 
   it('keeps scores exactly at the threshold (llama.cpp masks only logit < max - n σ)', () => {

@@ -33,6 +33,14 @@ describe('TypicalP', () => {
     expect(apply(new TypicalP({ typicalP: 0.2, minTokensToKeep: 3 }), [A, B, C])).toEqual(row([A, B, C]));
   });
 
+  it('keeps exactly the first minTokensToKeep ranks, not the tokens tied with the last of them (HF sets ranks [0, minTokensToKeep) only)', () => {
+    // 0.6, 0.2, 0.2: H = 0.9503; distances 0.4394, 0.6592, 0.6592. Rank 0 (id 0) alone reaches
+    // 0.5; minTokensToKeep 2 adds rank 1, id 1 (the lower id of the tie), and not id 2.
+    const [a, b] = [Math.log(0.6), Math.log(0.2)];
+    expect(apply(new TypicalP({ typicalP: 0.5 }), [a, b, b])).toEqual(row([a, -I, -I]));
+    expect(apply(new TypicalP({ typicalP: 0.5, minTokensToKeep: 2 }), [a, b, b])).toEqual(row([a, b, -I]));
+  });
+
   it('gives masked and NaN scores an infinite distance, and +Infinity scores all the mass', () => {
     expect(apply(new TypicalP({ typicalP: 0.5 }), [A, -I, B, NaN, C])).toEqual(row([A, -I, B, -I, -I]));
     expect(apply(new TypicalP({ typicalP: 0.5 }), [I, 0, I])).toEqual(row([I, -I, I]));

@@ -9,8 +9,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Decoding, Processor } from '../../src/index';
 import type { StepLogits } from '../../src/adapters/transformers/experts-combine';
-import { Chain, createVocabulary, EndOfSequenceRamp, parseSpec, pickToken, PositionBias, ProductOfExperts, RepetitionPenalty, RuleLMError, seededRandom, startSequence, TokenBias, toSpec } from '../../src/index';
+import { Chain, createVocabulary, DRY, EndOfSequenceRamp, EpsilonCutoff, EtaCutoff, MinP, NoRepeatNGram, parseSpec, pickToken, PositionBias, ProductOfExperts, RepetitionPenalty, RuleLMError, seededRandom, startSequence, TokenBias, TopK, TopNSigma, TopP, toSpec, TypicalP, XTC } from '../../src/index';
 import { combineRow } from '../../src/adapters/transformers/experts-combine';
+import { thrown } from '../helpers/errors';
 import { run } from '../helpers/rows';
 
 const V = 12;
@@ -90,6 +91,28 @@ const nonAdditive: fc.Arbitrary<Processor> = fc.oneof(
   built(fc.record({ eos: token, start: fc.integer({ min: 0, max: 5 }), factor: anyPositive }).map((o) => attempt(() => new EndOfSequenceRamp({ eosTokenIds: o.eos, shape: 'exponential', start: o.start, factor: o.factor })))),
 );
 
+// The samplers (none additive). Their options reach the edges of what the constructors accept;
+// DRY's breakers are token sequences only (a one-token breaker is written as a bare id, and that
+// id turned into a string is a valid text breaker, which the wrong-type test below cannot use).
+const unit = fc.oneof(fc.double({ min: 0, max: 1, noNaN: true }), fc.constantFrom(0, 1, 5e-324, 0.5, 1 - 2 ** -53));
+const keep = fc.integer({ min: 1, max: V + 1 });
+const sampler: fc.Arbitrary<Processor> = fc.oneof(
+  built(fc.record({ topK: fc.integer({ min: 1, max: V + 1 }), minTokensToKeep: keep }).map((o) => attempt(() => new TopK(o)))),
+  built(fc.record({ topP: unit, minTokensToKeep: keep }).map((o) => attempt(() => new TopP(o)))),
+  built(fc.record({ minP: unit, minTokensToKeep: keep }).map((o) => attempt(() => new MinP(o)))),
+  built(fc.record({ typicalP: unit, minTokensToKeep: keep }).map((o) => attempt(() => new TypicalP(o)))),
+  built(fc.record({ epsilon: unit, minTokensToKeep: keep }).map((o) => attempt(() => new EpsilonCutoff(o)))),
+  built(fc.record({ epsilon: unit, minTokensToKeep: keep }).map((o) => attempt(() => new EtaCutoff(o)))),
+  built(fc.record({ n: anyPositive }).map((o) => attempt(() => new TopNSigma(o)))),
+  built(fc.record({ probability: unit, threshold: fc.oneof(unit, fc.double({ min: 0, max: 0.3, noNaN: true })), minTokensToKeep: keep, seed: fc.integer() }).map((o) => attempt(() => new XTC(o)))),
+  built(
+    fc
+      .record({ multiplier: anyPositive, base: fc.oneof(fc.double({ min: 1, noNaN: true, noDefaultInfinity: true }), fc.constantFrom(1, 1.75, Number.MAX_VALUE)), allowedLength: fc.integer({ min: 1, max: 4 }), lastN: fc.option(fc.integer({ min: 1, max: 8 }), { nil: undefined }), breakers: fc.array(fc.array(token, { minLength: 2, maxLength: 3 }), { maxLength: 2 }) })
+      .map((o) => attempt(() => new DRY({ multiplier: o.multiplier, base: o.base, allowedLength: o.allowedLength, sequenceBreakers: o.breakers, ...(o.lastN === undefined ? {} : { lastN: o.lastN }) }))),
+  ),
+  built(fc.record({ size: fc.integer({ min: 1, max: 4 }) }).map((o) => attempt(() => new NoRepeatNGram(o)))),
+);
+
 const product = (experts: fc.Arbitrary<Processor>): fc.Arbitrary<Processor> =>
   built(
     fc
@@ -100,6 +123,8 @@ const product = (experts: fc.Arbitrary<Processor>): fc.Arbitrary<Processor> =>
 const nestedExpert = fc.oneof({ weight: 3, arbitrary: additive }, built(fc.record({ experts: fc.array(fc.record({ processor: additive, weight: anyFinite }), { minLength: 1, maxLength: 2 }) }).map((o) => attempt(() => new ProductOfExperts(o)))));
 const anyProcessor = fc.oneof({ weight: 3, arbitrary: additive }, nonAdditive, product(nestedExpert));
 const chains = fc.array(anyProcessor, { minLength: 1, maxLength: 3 }).map((list) => new Chain(list));
+// Chains that may hold samplers too.
+const sampled = fc.array(fc.oneof(anyProcessor, sampler), { minLength: 1, maxLength: 3 }).map((list) => new Chain(list));
 
 // Scores as comparable values: NaN as the string "NaN" (toEqual treats NaN as equal anyway) and
 // -0 as 0 (JSON has no -0, so a weight of -0 comes back as 0).
@@ -121,12 +146,34 @@ describe('kind 2: no finite option makes NaN, and a masked token stays masked', 
       { numRuns: 400 },
     );
   });
+
+  it('chains with samplers too (a sampler may turn NaN into -Infinity, never a score into NaN)', () => {
+    // Also DRY penalties that overflow, rows with +Infinity more often and sequences over 3 ids
+    // that repeat: an infinite penalty on a +Infinity score must not give NaN.
+    const overflowing = built(fc.record({ base: fc.constantFrom(1.75, 1e300), allowedLength: fc.integer({ min: 1, max: 2 }) }).map((o) => attempt(() => new DRY({ multiplier: Number.MAX_VALUE, ...o }))));
+    const mixed = fc.array(fc.oneof(anyProcessor, sampler, overflowing), { minLength: 1, maxLength: 3 }).map((list) => new Chain(list));
+    const infinite = fc.array(fc.oneof(score, fc.constant(Infinity)), { minLength: V, maxLength: V }).map((xs) => Float32Array.from(xs));
+    const repeating = (min: number, max: number): fc.Arbitrary<number[]> => fc.oneof(fc.array(token, { minLength: min, maxLength: max }), fc.array(fc.integer({ min: 0, max: 2 }), { minLength: min, maxLength: max }));
+    fc.assert(
+      fc.property(mixed, repeating(0, 6), repeating(1, 8), fc.oneof(hostileRow, infinite), (p, prompt, steps, row) => {
+        for (const out of run(p, prompt, steps, row)) {
+          for (let j = 0; j < V; j++) {
+            const before = row[j] as number;
+            const after = out[j] as number;
+            if (before === -Infinity) expect(after).toBe(-Infinity);
+            if (!Number.isNaN(before)) expect(Number.isNaN(after)).toBe(false);
+          }
+        }
+      }),
+      { numRuns: 400 },
+    );
+  });
 });
 
 describe('kind 3: every processor that can be built loads back from its spec', () => {
   it('toSpec, JSON, parseSpec give the same spec and the same rows (or the constructor refused)', () => {
     fc.assert(
-      fc.property(chains, tokens(6), tokens(6), hostileRow, (p, prompt, steps, row) => {
+      fc.property(sampled, tokens(6), tokens(6), hostileRow, (p, prompt, steps, row) => {
         const json = JSON.stringify(toSpec(p));
         const again = parseSpec(json);
         expect(JSON.stringify(toSpec(again))).toBe(json);
@@ -146,7 +193,7 @@ describe('kind 3: every processor that can be built loads back from its spec', (
       else out.push([path, keys]);
     };
     fc.assert(
-      fc.property(chains, fc.nat(), (p, pick) => {
+      fc.property(sampled, fc.nat(), (p, pick) => {
         const document = JSON.parse(JSON.stringify(toSpec(p))) as Record<string, unknown>;
         const found: [string, (string | number)[]][] = [];
         leaves(document.processor, 'spec.processor', found, ['processor']);
@@ -156,14 +203,7 @@ describe('kind 3: every processor that can be built loads back from its spec', (
         for (const key of keys.slice(0, -1)) parent = parent[key] as Record<string | number, unknown>;
         const last = keys[keys.length - 1] as string | number;
         parent[last] = typeof parent[last] === 'string' ? 1 : String(parent[last]);
-        const error = (() => {
-          try {
-            parseSpec(document);
-          } catch (e) {
-            return e;
-          }
-          return undefined;
-        })();
+        const error = thrown(() => parseSpec(document));
         expect(RuleLMError.isInstance(error)).toBe(true);
         const e = error as RuleLMError;
         expect(e.argument).toBe(path);

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ProcessorSpec } from '../../src/index';
-import { Chain, EndOfSequenceRamp, hewitt2024, parseSpec, PositionBias, Processor, ProductOfExperts, RepetitionPenalty, RuleLMError, startSequence, TokenBias, toSpec } from '../../src/index';
+import { Chain, DRY, EndOfSequenceRamp, EpsilonCutoff, EtaCutoff, hewitt2024, MinP, NoRepeatNGram, parseSpec, PositionBias, Processor, ProductOfExperts, RepetitionPenalty, RuleLMError, startSequence, TokenBias, TopK, TopNSigma, TopP, toSpec, TypicalP, XTC } from '../../src/index';
+import { expectRuleLMError } from '../helpers/errors';
 import { loadTokenizer } from '../helpers/tokenizers';
 
 const V = 40;
@@ -99,11 +100,23 @@ describe('every kind, through JSON', () => {
     ['end-of-sequence-ramp', new EndOfSequenceRamp({ eosTokenIds: 2, maxBias: 6, rampLength: 3 })],
     ['repetition-penalty', new RepetitionPenalty({ mode: 'multiplicative', penalty: 1.4, scope: 'sequence', window: 6 })],
     ['token-bias', new TokenBias({ biases: [{ token: 7, bias: 2.5 }, { tokens: [9, 1], bias: -4 }] })],
-    ['position-bias', new PositionBias({ positions: [{ at: 1, biases: [{ token: 12, bias: 3 }] }], countFrom: 'sequence' })],
+    ['position-bias', new PositionBias({ positions: [{ at: 7, biases: [{ token: 12, bias: 3 }] }], countFrom: 'sequence' })],
     ['product-of-experts', new ProductOfExperts({ baseWeight: 2, output: 'log-probs', experts: [{ processor: new EndOfSequenceRamp({ eosTokenIds: 2 }), weight: 0.5 }] })],
+    ['top-k', new TopK({ topK: 5, minTokensToKeep: 2 })],
+    ['top-p', new TopP({ topP: 0.8, minTokensToKeep: 2 })],
+    ['min-p', new MinP({ minP: 0.1, minTokensToKeep: 3 })],
+    ['typical-p', new TypicalP({ typicalP: 0.7, minTokensToKeep: 2 })],
+    ['epsilon-cutoff', new EpsilonCutoff({ epsilon: 0.02, minTokensToKeep: 2 })],
+    ['eta-cutoff', new EtaCutoff({ epsilon: 0.05, minTokensToKeep: 2 })],
+    ['top-n-sigma', new TopNSigma({ n: 1.2 })],
+    ['xtc', new XTC({ probability: 0.6, threshold: 0.05, minTokensToKeep: 2, seed: 11 })],
+    ['dry', new DRY({ multiplier: 0.8, base: 1.5, allowedLength: 1, lastN: 30, sequenceBreakers: [38, [6, 35]] })],
+    ['no-repeat-ngram', new NoRepeatNGram({ size: 2 })],
   ];
   for (const [kind, processor] of kinds()) {
     it(`${kind}: toSpec -> JSON.stringify -> parseSpec gives the same spec, class and rows`, () => {
+      // The rows change, so comparing them compares behavior.
+      expect(trajectory(processor)).not.toEqual(trajectory(new Chain()));
       const spec = toSpec(processor);
       expect(spec.rulelm).toBe(1);
       expect(spec.processor.kind).toBe(kind);
@@ -203,17 +216,7 @@ describe('hand-written specs get the constructors\' defaults', () => {
 });
 
 describe('parseSpec rejects bad input with clear errors', () => {
-  const reject = (input: unknown, message: string, argument: string, options = {}): void => {
-    let caught: unknown;
-    try {
-      parseSpec(input, options);
-    } catch (error) {
-      caught = error;
-    }
-    expect(RuleLMError.isInstance(caught)).toBe(true);
-    expect((caught as RuleLMError).message).toBe(`[rulelm] ${message}`);
-    expect((caught as RuleLMError).argument).toBe(argument);
-  };
+  const reject = (input: unknown, message: string, argument: string, options = {}): void => expectRuleLMError(() => parseSpec(input, options), message, argument);
 
   it('unknown fields, wrong types and bad values', () => {
     reject({ rulelm: 1, processor: { kind: 'chain', processors: [], extra: 1 } }, '`spec.processor.extra` is an unknown field', 'spec.processor.extra');
@@ -293,13 +296,17 @@ describe('parseSpec rejects bad input with clear errors', () => {
     const specish = fc.letrec((tie) => ({
       value: fc.oneof(
         { depthSize: 'small' },
-        fc.constantFrom('chain', 'token-bias', 'repetition-penalty', 'end-of-sequence-ramp', 'position-bias', 'product-of-experts', 'hewitt2024', 'response', 'presence', 'linear', 'logits', '__proto__'),
+        fc.constantFrom('chain', 'token-bias', 'repetition-penalty', 'end-of-sequence-ramp', 'position-bias', 'product-of-experts', 'hewitt2024', 'top-k', 'top-p', 'min-p', 'typical-p', 'epsilon-cutoff', 'eta-cutoff', 'top-n-sigma', 'xtc', 'dry', 'no-repeat-ngram', 'response', 'presence', 'linear', 'logits', '.', '__proto__'),
         fc.double(),
         fc.integer({ min: -3, max: 50 }),
         fc.boolean(),
         fc.constant(null),
         fc.array(tie('value'), { maxLength: 4 }),
-        fc.dictionary(fc.constantFrom('kind', 'processors', 'biases', 'token', 'tokens', 'bias', 'mode', 'penalty', 'scope', 'after', 'fallback', 'eosTokenIds', 'shape', 'positions', 'at', 'experts', 'processor', 'weight', 'rulelm', '__proto__', 'constructor'), tie('value'), { maxKeys: 5 }),
+        fc.dictionary(
+          fc.constantFrom('kind', 'processors', 'biases', 'token', 'tokens', 'bias', 'mode', 'penalty', 'scope', 'after', 'fallback', 'eosTokenIds', 'shape', 'positions', 'at', 'experts', 'processor', 'weight', 'rulelm', 'topK', 'topP', 'minP', 'typicalP', 'epsilon', 'n', 'probability', 'threshold', 'seed', 'minTokensToKeep', 'multiplier', 'base', 'allowedLength', 'lastN', 'sequenceBreakers', 'size', '__proto__', 'constructor'),
+          tie('value'),
+          { maxKeys: 5 },
+        ),
       ),
     })).value;
     const check = (input: unknown): void => {

@@ -49,10 +49,10 @@ type AnyOption = FlagOption | ValueOption<unknown>;
 const shown = (value: string): string => (value.trim() === value && value.length > 0 ? value : JSON.stringify(value));
 const slug = (s: string): string => s.replace(/[^\w.-]+/g, '_');
 
-function integer(option: string, value: string, min: number): number {
+function positiveInteger(option: string, value: string): number {
   const n = Number(value);
-  if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min) {
-    throw new RuleLMError(`\`${option}\` must be ${min === 1 ? 'a positive integer' : 'a non-negative integer'}, but is ${shown(value)}`, { argument: option });
+  if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) {
+    throw new RuleLMError(`\`${option}\` must be a positive integer, but is ${shown(value)}`, { argument: option });
   }
   return n;
 }
@@ -102,12 +102,12 @@ const OPTIONS: { readonly [K in keyof EvalSettings]-?: Option<EvalSettings[K]> }
   limit: {
     value: '<N>',
     help: 'only the first N instructions (default: all)',
-    read: (text, { flag }) => (text === undefined ? undefined : integer(flag, text, 1)),
+    read: (text, { flag }) => (text === undefined ? undefined : positiveInteger(flag, text)),
   },
   maxNewTokens: {
     value: '<N>',
     help: 'token limit per response (default: 256)',
-    read: (text, { flag }) => integer(flag, text ?? '256', 1),
+    read: (text, { flag }) => positiveInteger(flag, text ?? '256'),
     resume: true,
   },
   sample: {

@@ -5,9 +5,10 @@
 import type { PreTrainedModel, PreTrainedTokenizer } from '@huggingface/transformers';
 import type { FinishReason } from '../eval/metrics';
 import type { EvalRecord, EvalSettings } from '../eval/results';
-import { AutoModelForCausalLM, AutoTokenizer, env } from '@huggingface/transformers';
+import { AutoModelForCausalLM, AutoTokenizer, env, Tensor } from '@huggingface/transformers';
 import { existsSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
+import { decodeAfter } from '../adapters/transformers/experts-stop';
 import { formatPrompt, generateWithExperts, hewitt2024ForModel, logitsProcessorList, modelInfo } from '../adapters/transformers/index';
 import { RuleLMError } from '../core/errors';
 
@@ -110,7 +111,10 @@ export function createGenerator(loaded: LoadedModel, rules: string | undefined, 
       });
       generated = [...(result.rows[0]?.tokens ?? [])];
     } else {
-      const inputs = tokenizer(formatted.text, { add_special_tokens: formatted.addSpecialTokens });
+      const inputs = {
+        input_ids: new Tensor('int64', BigInt64Array.from(promptIds, BigInt), [1, promptIds.length]),
+        attention_mask: new Tensor('int64', new BigInt64Array(promptIds.length).fill(1n), [1, promptIds.length]),
+      };
       const output = (await model.generate({ ...inputs, max_new_tokens: maxNew, do_sample: false, ...(processor === undefined ? {} : { logits_processor: processor }) })) as unknown as { tolist(): bigint[][] };
       generated = (output.tolist()[0] ?? []).slice(promptIds.length).map(Number);
     }
@@ -118,13 +122,8 @@ export function createGenerator(loaded: LoadedModel, rules: string | undefined, 
     const endedByEos = generated.length > 0 && eos.has(generated[generated.length - 1] as number);
     const tokens = endedByEos ? generated.slice(0, -1) : generated;
     const finish: FinishReason = endedByEos ? 'eos' : maxNew < settings.maxNewTokens ? 'context' : 'limit';
-    const decode = (skip: boolean): string => {
-      const before = tokenizer.decode(promptIds, { skip_special_tokens: skip });
-      const full = tokenizer.decode([...promptIds, ...tokens], { skip_special_tokens: skip });
-      return full.startsWith(before) ? full.slice(before.length) : tokenizer.decode(tokens, { skip_special_tokens: skip });
-    };
-    const text = decode(true);
-    const raw = decode(false);
+    const text = decodeAfter(tokenizer, promptIds, tokens);
+    const raw = decodeAfter(tokenizer, promptIds, tokens, false);
     return { tokens, finish, text, ...(raw === text ? {} : { raw }), promptTokens: promptIds.length, ms };
   };
 }

@@ -104,6 +104,21 @@ export function makeFolder(folder: string): void {
   if (!statSync(folder).isDirectory()) throw Object.assign(new Error(`${folder} is not a folder`), { code: 'ENOTDIR' });
 }
 
+/**
+ * Writes a file through a temporary file renamed into place, so that a reader never sees half a
+ * file. Creates the folder when missing.
+ *
+ * @param file The file.
+ * @param text Its new content.
+ * @throws {Error} The file system's error when the folder or the file cannot be written.
+ */
+export function writeAtomic(file: string, text: string): void {
+  makeFolder(dirname(file));
+  const temp = `${file}.tmp-${process.pid}`;
+  writeFileSync(temp, text);
+  renameSync(temp, file);
+}
+
 const outError = (what: string, error: unknown): RuleLMError =>
   new RuleLMError(`\`--out\` ${what} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, { argument: '--out', cause: error });
 
@@ -198,9 +213,7 @@ function open(file: string, settings: ProgressSettings, fresh: boolean): Progres
     if (dropped.length > 0) {
       appendFileSync(rejectedFile, `${dropped.join('\n')}\n`);
       const kept = [lines[0] as string, ...[...done.values()].map((record) => JSON.stringify({ ...record, run }))];
-      const temp = `${file}.tmp-${process.pid}`;
-      writeFileSync(temp, `${kept.join('\n')}\n`);
-      renameSync(temp, file);
+      writeAtomic(file, `${kept.join('\n')}\n`);
     }
   } else {
     writeFileSync(file, header);

@@ -1,11 +1,11 @@
 // Writes the results file and the HTML report, and finds Chart.js to inline in the report.
 
 import type { EvalReport } from '../eval/results';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { renderHtmlReport } from '../eval/report-html';
-import { makeFolder } from './progress';
+import { writeAtomic } from './progress';
 
 /**
  * Finds Chart.js's UMD build (`chart.js/dist/chart.umd.js`) next to this module or the current
@@ -26,14 +26,6 @@ export function findChartSource(from?: string): string | undefined {
     }
   }
   return undefined;
-}
-
-// Writes through a temporary file, so a reader never sees half a file.
-function writeAtomic(file: string, text: string): void {
-  makeFolder(dirname(file));
-  const temp = `${file}.tmp-${process.pid}`;
-  writeFileSync(temp, text);
-  renameSync(temp, file);
 }
 
 /**

@@ -20,7 +20,9 @@ export const EVAL_CONFIGS: Readonly<Record<string, string | undefined>> = {
   'preset+start': 'eos-uniform-diversity-start',
 };
 
-/** The configurations run by default: the base model, the preset and its three ablations. * @example
+/**
+ * The configurations run by default: the base model, the preset and its three ablations.
+ * @example
  * ```ts
  * DEFAULT_CONFIGS.map((name) => EVAL_CONFIGS[name]); // [undefined, 'eos-uniform-diversity', ...]
  * ```

@@ -59,7 +59,9 @@ export function repeatedNgramRate(tokens: readonly number[], n = 4): number | un
   return repeated / total;
 }
 
-/** The turn markers of the paper's prompt template, searched in every response. * @example
+/**
+ * The turn markers of the paper's prompt template, searched in every response.
+ * @example
  * ```ts
  * detectContinuation(`Paris.\n${PAPER_TURN_MARKERS[0]}\nWhat else?`).reason; // 'marker'
  * ```

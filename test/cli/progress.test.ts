@@ -1,9 +1,9 @@
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ProgressSettings } from '../../src/cli/progress';
-import { openProgress, progressKey } from '../../src/cli/progress';
+import { openProgress, progressKey, writeAtomic } from '../../src/cli/progress';
 import { expectRuleLMError } from '../helpers/errors';
 
 const SETTINGS: ProgressSettings = { model: '/m', data: '/d.jsonl', maxNewTokens: 8, sample: false, temperature: null, seed: null, template: 'auto', fidelity: 'reference', dtype: 'fp32' };
@@ -107,5 +107,16 @@ describe('progress file', () => {
     mkdirSync(path, { recursive: true });
     expectRuleLMError(() => openProgress(path, SETTINGS), `\`--out\`: ${path} is not a file (a folder is in its place); move it away or choose another \`--out\``, '--out');
     expect(existsSync(dirname(path))).toBe(true);
+  });
+});
+
+describe('writeAtomic', () => {
+  it('makes the missing folders, replaces the file, and leaves no temporary file', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'rulelm-atomic-')), 'a', 'b', 'results.json');
+    writeAtomic(path, 'first\n');
+    expect(readFileSync(path, 'utf8')).toBe('first\n');
+    writeAtomic(path, 'second\n');
+    expect(readFileSync(path, 'utf8')).toBe('second\n');
+    expect(readdirSync(dirname(path))).toEqual(['results.json']);
   });
 });

@@ -95,6 +95,7 @@ export function resolveExpertsOptions(options: ExpertsGenerationOptions): Resolv
   if (!Array.isArray(stop) || stop.some((s) => typeof s !== 'string' || s.length === 0)) fail('stop', 'an array of non-empty strings', stop);
   if (typeof truncateVocabulary !== 'boolean') fail('truncateVocabulary', 'a boolean', truncateVocabulary);
   if (onToken !== undefined && typeof onToken !== 'function') fail('onToken', 'a function', onToken);
+  if (signal !== undefined && typeof (signal as Partial<AbortSignal> | null)?.throwIfAborted !== 'function') fail('signal', 'an AbortSignal', signal);
   if (plausibility !== undefined) assertPlausibility(plausibility, experts.length);
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
   const random = seededRandom(seed);

@@ -5,17 +5,19 @@ import type { ExpertTokenizerLike } from './experts';
 /**
  * The text of `tokens` as it reads after `context`: both are decoded together and the context's
  * text cut off, so a SentencePiece leading space is kept (decoders drop it at the start of a
- * text). Special tokens are skipped.
+ * text). When the context's text is not a prefix of the whole, `tokens` are decoded alone.
  *
  * @param tokenizer The tokenizer.
  * @param context The tokens before (e.g. the prompt).
  * @param tokens The tokens to decode.
+ * @param skipSpecialTokens Leave special tokens out of the text (default `true`).
  * @returns Their text.
  */
-export function decodeAfter(tokenizer: ExpertTokenizerLike, context: readonly number[], tokens: readonly number[]): string {
-  const before = tokenizer.decode([...context], { skip_special_tokens: true });
-  const text = tokenizer.decode([...context, ...tokens], { skip_special_tokens: true });
-  return text.startsWith(before) ? text.slice(before.length) : tokenizer.decode([...tokens], { skip_special_tokens: true });
+export function decodeAfter(tokenizer: ExpertTokenizerLike, context: readonly number[], tokens: readonly number[], skipSpecialTokens = true): string {
+  const options = { skip_special_tokens: skipSpecialTokens };
+  const before = tokenizer.decode([...context], options);
+  const text = tokenizer.decode([...context, ...tokens], options);
+  return text.startsWith(before) ? text.slice(before.length) : tokenizer.decode([...tokens], options);
 }
 
 /** The stop strings of a generation: which end a row, and where its text is cut. */

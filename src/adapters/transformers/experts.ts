@@ -156,9 +156,9 @@ export async function generateWithExperts(options: ExpertsGenerationOptions): Pr
   let step = 0;
   try {
     for (; step < maxNewTokens && rows.some(running); step++) {
-      throwIfAborted(signal);
+      signal?.throwIfAborted();
       const outputs = await Promise.all(decoders.map((d) => d.forward(inputIds)));
-      throwIfAborted(signal);
+      signal?.throwIfAborted();
       const logits = outputs.map((o, i) => stepLogits(o.logits, rows.length, i));
       if (step === 0) {
         const actual = commonVocabularySize(logits.map((t) => t.vocab), settings.truncateVocabulary);
@@ -220,8 +220,4 @@ function nextToken(settings: ResolvedExpertsOptions, row: GenerationRow, b: numb
   }
   if (token < 0) throw new RuleLMError(`every token is masked (-Infinity) or NaN in row ${b} at step ${step}`, { argument: 'experts' });
   return token;
-}
-
-function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw signal.reason ?? new RuleLMError('the generation was aborted', { argument: 'signal' });
 }

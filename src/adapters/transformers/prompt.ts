@@ -138,6 +138,22 @@ function chatMarkers(tokenizer: ChatTokenizerLike): { user: number[]; assistant:
   return noMarkers();
 }
 
+// The markers of each tokenizer's chat template, found once (they take about nine renders) and
+// kept with the template they were found for: a tokenizer whose chat_template is replaced gets
+// them found again.
+const MARKERS = new WeakMap<object, { readonly template: string; readonly user: number[]; readonly assistant: number[] }>();
+
+function cachedChatMarkers(tokenizer: ChatTokenizerLike): { user: number[]; assistant: number[] } {
+  const template = tokenizer.chat_template as string;
+  let entry = MARKERS.get(tokenizer);
+  if (entry?.template !== template) {
+    entry = { template, ...chatMarkers(tokenizer) };
+    MARKERS.set(tokenizer, entry);
+  }
+  // Copies: the caller may change its arrays.
+  return { user: [...entry.user], assistant: [...entry.assistant] };
+}
+
 /**
  * Formats an instruction as a single-turn prompt for a base model: its text, its token ids
  * (exactly what the tokenizer's own chat templating gives, one BOS at most), and the markers the
@@ -148,6 +164,9 @@ function chatMarkers(tokenizer: ChatTokenizerLike): { user: number[]; assistant:
  * `tokenizer(texts, { padding: true, add_special_tokens: addSpecialTokens })`): a chat template
  * writes BOS itself where the model wants one, so `tokenizer(text)` alone would give Gemma
  * `<bos><bos>`.
+ *
+ * A chat template's markers are found once per tokenizer (rendering the template about nine
+ * times), and found again only when its `chat_template` changes.
  *
  * @param tokenizer A transformers.js tokenizer.
  * @param instruction The user's instruction (not stripped, as in the paper).
@@ -173,7 +192,7 @@ export function formatPrompt(tokenizer: ChatTokenizerLike, instruction: string, 
   if (chat) {
     if (!hasChatTemplate(tokenizer)) throw new RuleLMError('`template` is "chat", but the tokenizer has no chat template', { argument: 'template' });
     const messages = [{ role: 'user', content: instruction }];
-    return { text: renderChat(tokenizer, messages), ids: chatIds(tokenizer, messages), addSpecialTokens: false, template: 'chat', markers: chatMarkers(tokenizer) };
+    return { text: renderChat(tokenizer, messages), ids: chatIds(tokenizer, messages), addSpecialTokens: false, template: 'chat', markers: cachedChatMarkers(tokenizer) };
   }
   const vocabulary = toVocabulary(tokenizer);
   const text = HEWITT2024.promptTemplate.replace('{instruction}', () => instruction); // a function: `$` in the instruction stays literal

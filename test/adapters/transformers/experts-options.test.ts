@@ -32,6 +32,9 @@ describe('resolveExpertsOptions', () => {
     expect(() => resolveExpertsOptions({ ...base, plausibility: { expert: 0, alpha: 1.5 } })).toThrow('`plausibility.alpha` must be a number in (0, 1], but is 1.5');
     expect(() => resolveExpertsOptions({ ...base, tokenizer: null as never })).toThrow('`tokenizer` must be a transformers.js tokenizer, but is null');
     expect(() => resolveExpertsOptions({ ...base, seed: 1.5 })).toThrow('`seed` must be a safe integer, but is 1.5');
+    expect(() => resolveExpertsOptions({ ...base, signal: { aborted: true } as never })).toThrow('`signal` must be an AbortSignal, but is {"aborted":true}');
+    expect(() => resolveExpertsOptions({ ...base, signal: null as never })).toThrow('`signal` must be an AbortSignal, but is null');
+    expect(resolveExpertsOptions({ ...base, signal: new AbortController().signal }).signal).toBeInstanceOf(AbortSignal);
   });
 
   it('rejects temperature, topK and topP without sample: true instead of ignoring them (as the CLI does)', async () => {

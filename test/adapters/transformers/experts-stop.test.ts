@@ -13,6 +13,14 @@ describe('decodeAfter', () => {
     expect(decodeAfter(tokenizer, prompt, response)).toBe(' time there');
     expect(decodeAfter(tokenizer, encode(' a'), response)).toBe(' time there');
   });
+
+  it('skips special tokens unless skipSpecialTokens is false (the CLI\'s raw text)', () => {
+    const prompt = tokenizer.encode('Once upon a'); // starts with <s>
+    const response = [...encode('Once upon a time there').slice(encode('Once upon a').length), tokenizer.eos_token_id!];
+    expect(decodeAfter(tokenizer, prompt, response)).toBe(' time there');
+    expect(decodeAfter(tokenizer, prompt, response, true)).toBe(' time there');
+    expect(decodeAfter(tokenizer, prompt, response, false)).toBe(' time there</s>');
+  });
 });
 
 describe('StopStrings', () => {

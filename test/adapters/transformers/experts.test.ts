@@ -164,6 +164,17 @@ describe('generateWithExperts with two different models (tiny Llama and tiny GPT
     expect(steps).toEqual([0, 1, 2, 3]);
   });
 
+  it('an aborted signal rejects with its reason before any step: the AbortError of abort() without one', async () => {
+    const a = await loadTiny();
+    const controller = new AbortController();
+    controller.abort();
+    const steps: number[] = [];
+    const run = generateWithExperts({ tokenizer: a.tokenizer, prompts: PROMPTS[0]!, experts: [{ model: a.model, weight: 1 }], maxNewTokens: 4, eosTokenIds: [], signal: controller.signal, onToken: ({ step }) => steps.push(step) });
+    await expect(run).rejects.toBe(controller.signal.reason);
+    await expect(run).rejects.toMatchObject({ name: 'AbortError' });
+    expect(steps).toEqual([]);
+  });
+
   it('stops on EOS, stop strings and maxNewTokens; streams like generate()', async () => {
     const a = await loadTiny();
     const experts = [{ model: a.model, weight: 1 }];

@@ -1,6 +1,6 @@
 import { AutoModelForCausalLM, env } from '@huggingface/transformers';
 import { basename, dirname } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { expertLoadOptions, generateWithExperts, loadExpertModel } from 'rulelm/transformers';
 import { RuleLMError } from 'rulelm';
 import { ensureTinyModel } from '../../../tools/model-generator/index';
@@ -49,8 +49,14 @@ describe('loadExpertModel (generated tiny model, real onnxruntime sessions)', ()
     const other = await ensureTinyModel('tiny-llama-expert-b', { seed: 2 });
     env.allowRemoteModels = false;
     env.localModelPath = `${dirname(plain.dir)}/`;
+    // The real from_pretrained, watched: loadExpertModel hands it the caller's options plus spinning off.
+    const fromPretrained = vi.spyOn(AutoModelForCausalLM, 'from_pretrained');
     const spinOff = await loadExpertModel(basename(plain.dir), { dtype: 'fp32' });
     const b = await loadExpertModel(basename(other), { dtype: 'fp32' });
+    const received = { dtype: 'fp32', session_options: { extra: { session: { intra_op: OFF } } } };
+    expect(fromPretrained.mock.calls).toEqual([[basename(plain.dir), received], [basename(other), received]]);
+    expect(await fromPretrained.mock.results[0]!.value).toBe(spinOff);
+    fromPretrained.mockRestore();
     const bPlain = await AutoModelForCausalLM.from_pretrained(basename(other), { dtype: 'fp32' });
     const run = async (experts: { model: typeof spinOff; weight: number }[]): Promise<readonly number[]> =>
       (await generateWithExperts({ tokenizer: plain.tokenizer, prompts: 'Once upon a time', experts, maxNewTokens: 12, eosTokenIds: [] })).rows[0]!.tokens;

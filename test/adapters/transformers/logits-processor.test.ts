@@ -392,8 +392,21 @@ describe('RuleLMLogitsProcessor checks and trace (generated tiny model)', () => 
     const first = [[1n, 3n]];
     adapter(first, logits(1, 4));
     first[0]!.push(3n); // what generate() does after its last step
+    // The next call's prompt is that output: a new array holding the same ids, one token past what
+    // the adapter saw, as a hand-written loop's next step would be but for the grown old array.
     const scores = logits(1, 4);
-    adapter([[...first[0]!, 3n]], scores);
+    adapter([[...first[0]!]], scores);
+    expect((scores.data as Float32Array)[2]).toBe(0); // the ramp starts again (it would give 0.1 at step 1)
+    expect(adapter.generations).toBe(2);
+  });
+
+  it('a new array one token longer whose rows do not extend a recent generation\'s starts a new generation', () => {
+    const ramp = new EndOfSequenceRamp({ eosTokenIds: 2, maxBias: 1, rampLength: 10 });
+    const adapter = new RuleLMLogitsProcessor(ramp, { vocabSize: 4 });
+    adapter([[1n, 3n]], logits(1, 4));
+    // Same last seen id (3) and one token longer, but another first id: an unrelated prompt.
+    const scores = logits(1, 4);
+    adapter([[2n, 3n, 3n]], scores);
     expect((scores.data as Float32Array)[2]).toBe(0);
     expect(adapter.generations).toBe(2);
   });

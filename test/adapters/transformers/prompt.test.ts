@@ -84,6 +84,36 @@ describe('formatPrompt', () => {
     expect(() => formatPrompt(fake((c) => c) as never, 'Hi')).toThrow('the tokenizer\'s chat template has no turn markers around the message; use `template: "paper"` or pass `markers`');
   });
 
+  it('finds a chat template\'s markers once per tokenizer, and again when its chat_template changes', () => {
+    const base = loadTokenizer('qwen3');
+    // The real tokenizer, with apply_chat_template counting its calls (and calling the original on the wrapper).
+    let calls = 0;
+    const counted = Object.create(base) as typeof base;
+    counted.apply_chat_template = function (this: typeof base, ...args: Parameters<typeof base.apply_chat_template>) {
+      calls++;
+      return base.apply_chat_template.apply(this, args);
+    } as typeof base.apply_chat_template;
+    const fresh = formatPrompt(Object.create(base) as typeof base, 'Name three colors.');
+    const first = formatPrompt(counted, 'Name three colors.');
+    expect(calls).toBe(11); // the text, the ids, and nine renders to find the markers
+    expect(first).toEqual(fresh);
+    // The caller may change the arrays it gets: the kept markers stay.
+    (first.markers.user as number[]).push(7);
+    const second = formatPrompt(counted, 'Write a haiku.');
+    expect(calls).toBe(13); // the text and the ids only
+    expect(second.markers).toEqual(fresh.markers);
+    expect(second.ids).toEqual(formatPrompt(Object.create(base) as typeof base, 'Write a haiku.').ids);
+    // Another template: the markers are found again, once.
+    counted.chat_template = '{% for m in messages %}<|im_start|>{{ m.role | upper }}\n{{ m.content }}<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>ASSISTANT\n{% endif %}';
+    const changed = formatPrompt(counted, 'Name three colors.');
+    expect(calls).toBe(24);
+    expect(changed.text).toBe('<|im_start|>USER\nName three colors.<|im_end|>\n<|im_start|>ASSISTANT\n');
+    expect(base.decode([...changed.markers.user])).toBe('<|im_start|>USER\n');
+    expect(base.decode([...changed.markers.assistant])).toBe('<|im_end|>\n<|im_start|>ASSISTANT\n');
+    formatPrompt(counted, 'Write a haiku.');
+    expect(calls).toBe(26);
+  });
+
   it('keeps `$` patterns in the instruction literal', () => {
     const tokenizer = loadTokenizer('llama2');
     const instruction = "Solve $$x^2 = 4$$ and print $& or $' or $`";

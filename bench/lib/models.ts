@@ -3,12 +3,11 @@
  * dimensions of a real small model (SmolLM2-135M's), cached under `.cache/models`.
  */
 import type { PreTrainedModel, PreTrainedTokenizer } from '@huggingface/transformers';
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadLocalModel } from '../../tools/local-model';
-import { GENERATOR_VERSION, MODEL_CACHE_DIR, generateModel } from '../../tools/model-generator/index';
-import { lenmlDir } from './data';
+import { MODEL_CACHE_DIR, ensureTinyModel } from '../../tools/model-generator/index';
+import { lenmlFiles } from './data';
 
 /** Dimensions of the real-dimension model (SmolLM2-135M's shape) with the llama2 tokenizer. */
 export const REAL_DIMS = {
@@ -34,28 +33,21 @@ export interface LoadedModel {
 }
 
 /**
- * Returns the folder of the real-dimension model, generating it (a few seconds, ~540 MB) when
- * it is missing or was made with other settings.
+ * Returns the folder of the real-dimension model (`ensureTinyModel`'s cache: generated, a few
+ * seconds and ~540 MB, when it is missing or was made from other settings or tokenizer files).
  *
- * @param log Progress output.
+ * @param log Progress output (a line when the model was generated).
  * @returns The folder.
  */
 export async function ensureRealDimsModel(log: (line: string) => void): Promise<string> {
-  const dir = join(MODEL_CACHE_DIR, 'bench-real-dims-llama2');
-  const tokenizerDir = lenmlDir('llama2');
-  const tokenizerHash = createHash('sha256').update(readFileSync(join(tokenizerDir, 'tokenizer.json'))).update(readFileSync(join(tokenizerDir, 'tokenizer_config.json'))).digest('hex');
-  const stamp = JSON.stringify({ generator: GENERATOR_VERSION, dims: REAL_DIMS, tokenizerHash });
-  const stampPath = join(dir, 'bench-stamp.json');
-  if (existsSync(join(dir, 'onnx', 'model.onnx')) && existsSync(stampPath) && readFileSync(stampPath, 'utf8') === stamp) return dir;
-  log(`[e2e] generating the real-dimension model in ${dir} ...`);
+  const name = 'bench-real-dims-llama2';
+  const record = join(MODEL_CACHE_DIR, name, 'generator.json');
+  const writtenAt = (): number => (existsSync(record) ? statSync(record).mtimeMs : 0);
+  const before = writtenAt();
   const started = performance.now();
-  const temp = `${dir}.tmp-${process.pid}`;
-  rmSync(temp, { recursive: true, force: true });
-  await generateModel({ outDir: temp, tokenizer: join(tokenizerDir, 'tokenizer.json'), tokenizerConfig: join(tokenizerDir, 'tokenizer_config.json'), ...REAL_DIMS });
-  writeFileSync(join(temp, 'bench-stamp.json'), stamp);
-  rmSync(dir, { recursive: true, force: true });
-  renameSync(temp, dir);
-  log(`[e2e] generated in ${((performance.now() - started) / 1e3).toFixed(1)} s`);
+  // 2048 positions, the generator's default for Llama (ensureTinyModel's own settings say 512).
+  const dir = await ensureTinyModel(name, { ...lenmlFiles('llama2'), ...REAL_DIMS, maxPositions: 2048 });
+  if (writtenAt() !== before) log(`[e2e] generated the real-dimension model in ${dir} (${((performance.now() - started) / 1e3).toFixed(1)} s)`);
   return dir;
 }
 

@@ -45,13 +45,14 @@ export interface Verdict {
 }
 
 /**
- * Formats a duration.
+ * Formats a duration, or a difference of two (with a minus sign when negative).
  *
  * @param ns Nanoseconds.
- * @returns E.g. `"4.07 µs"`.
+ * @returns E.g. `"4.07 µs"`, `"-812 ns"`.
  */
 export function formatTime(ns: number): string {
   if (!Number.isFinite(ns)) return 'n/a';
+  if (ns < 0) return `-${formatTime(-ns)}`;
   if (ns < 1e3) return `${ns.toFixed(ns < 10 ? 1 : 0)} ns`;
   if (ns < 1e6) return `${(ns / 1e3).toFixed(ns < 1e4 ? 2 : 1)} µs`;
   return `${(ns / 1e6).toFixed(2)} ms`;

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ensureTinyModel } from '../../tools/model-generator/index';
-import { encodeGgufHeader, ensureGguf, permuteRotary, tokenizerMetadata } from '../../tools/gguf/index';
+import { encodeGgufHeader, ensureGguf, permuteRotary, specialIds, tokenizerMetadata } from '../../tools/gguf/index';
 import type { GgufValue } from '../../tools/gguf/index';
 import { HAS_SHARED_MODEL, SHARED_MODEL_DIR, generateTokens, loadFolder } from '../helpers/models';
 import { HAS_LLAMA_CPP, createContext, loadGgufOf } from '../adapters/node-llama-cpp/helpers';
@@ -82,6 +82,16 @@ describe('tokenizerMetadata', () => {
     expect(() => tokenizerMetadata({ model: { type: 'WordPiece', vocab: {} } }, {}, 1, { bos: null, eos: [], pad: null })).toThrow('tokenizer model WordPiece is not supported');
     const split = { pre_tokenizer: { type: 'Sequence', pretokenizers: [{ type: 'Split', pattern: { Regex: '\\w+' } }, { type: 'ByteLevel' }] }, model: { type: 'BPE', vocab: { a: 0 }, merges: [] } };
     expect(() => tokenizerMetadata(split, {}, 1, { bos: null, eos: [], pad: null })).toThrow('pre-tokenizer regex "\\\\w+" has no llama.cpp name');
+  });
+});
+
+describe('specialIds', () => {
+  it('reads generation_config.json first, then config.json, as modelInfo does', () => {
+    const config = { bos_token_id: 1, eos_token_id: 2, pad_token_id: 0 };
+    expect(specialIds(config, { bos_token_id: 5, eos_token_id: [3, 4], pad_token_id: 6 })).toEqual({ bos: 5, eos: [3, 4], pad: 6 });
+    // An end-of-sequence list with no id falls back to config.json, as modelInfo's does.
+    expect(specialIds(config, { eos_token_id: [], pad_token_id: null })).toEqual({ bos: 1, eos: [2], pad: 0 });
+    expect(specialIds({}, {})).toEqual({ bos: null, eos: [], pad: null });
   });
 });
 

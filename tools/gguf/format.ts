@@ -11,6 +11,16 @@
  */
 import { closeSync, openSync, renameSync, writeSync } from 'node:fs';
 
+/**
+ * Throws the converter's error for input it cannot convert.
+ *
+ * @param message What is wrong.
+ * @throws {Error} Always: `rulelm gguf: <message>`.
+ */
+export function fail(message: string): never {
+  throw new Error(`rulelm gguf: ${message}`);
+}
+
 /** GGUF metadata value types (the numbering of the format). */
 export const GgufType = {
   UINT8: 0,

@@ -6,9 +6,11 @@
  * transformers.js: the tests check equal tokenization, first-step probabilities within 1e-4 and
  * equal greedy tokens.
  *
- * The end-of-sequence ids of `generation_config.json` (else `config.json`) become
- * `tokenizer.ggml.eos_token_id` and, for a second one, `eot_token_id`: llama.cpp stops on both, as
- * transformers.js does (stories260K stops on `</s>` and on `<s>`, which ends its stories).
+ * The special ids are read as rulelm reads a transformers.js model's (`modelInfo`):
+ * `generation_config.json` first, then `config.json` (see {@link specialIds}). The end-of-sequence
+ * ids become `tokenizer.ggml.eos_token_id` and, for a second one, `eot_token_id`: llama.cpp stops
+ * on both, as transformers.js does (stories260K stops on `</s>` and on `<s>`, which ends its
+ * stories).
  *
  * CLI: `npx tsx tools/gguf/cli.ts <model folder> [out.gguf]`.
  */
@@ -16,8 +18,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { modelInfo } from '../../src/adapters/transformers/model-info';
 import type { GgufValue } from './format';
-import { writeGguf } from './format';
+import { fail, writeGguf } from './format';
 import type { LlamaDims } from './onnx-llama';
 import { readLlamaTensors } from './onnx-llama';
 import type { SpecialIds } from './tokenizer';
@@ -30,7 +33,7 @@ export type { GgufTensor, GgufValue } from './format';
 export { tokenizerMetadata } from './tokenizer';
 
 /** Version of the converter's output; part of {@link ensureGguf}'s cache key. */
-export const GGUF_CONVERTER_VERSION = 3;
+export const GGUF_CONVERTER_VERSION = 4;
 
 /** Folder of cached GGUF files (gitignored, like the generated models). */
 export const GGUF_CACHE_DIR: string = resolve(dirname(fileURLToPath(import.meta.url)), '../../.cache/gguf');
@@ -40,20 +43,29 @@ type Json = Record<string, unknown>;
 function readJson(path: string, optional: boolean): Json {
   if (!existsSync(path)) {
     if (optional) return {};
-    throw new Error(`rulelm gguf: ${path} is missing`);
+    fail(`${path} is missing`);
   }
   return JSON.parse(readFileSync(path, 'utf8')) as Json;
 }
 
 function int(config: Json, key: string, fallback?: number): number {
   const value = config[key] ?? fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) throw new Error(`rulelm gguf: config.json \`${key}\` must be a positive integer, but is ${JSON.stringify(value)}`);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) fail(`config.json \`${key}\` must be a positive integer, but is ${JSON.stringify(value)}`);
   return value;
 }
 
-function ids(value: unknown): number[] {
-  if (typeof value === 'number') return [value];
-  return Array.isArray(value) ? value.filter((v): v is number => typeof v === 'number') : [];
+/**
+ * The special ids of a model folder, read as rulelm's `modelInfo` reads a loaded model's, so that
+ * llama.cpp and transformers.js end and pad on the same ids: `generation_config.json` first, then
+ * `config.json` (the end-of-sequence ids of the first that lists any).
+ *
+ * @param config The parsed `config.json`.
+ * @param generation The parsed `generation_config.json`, or `{}`.
+ * @returns The BOS, end-of-sequence and padding ids.
+ */
+export function specialIds(config: Json, generation: Json): SpecialIds {
+  const info = modelInfo({ config, generation_config: generation });
+  return { bos: info.bosTokenId ?? null, eos: [...info.eosTokenIds], pad: info.padTokenId ?? null };
 }
 
 /** What {@link convertToGguf} wrote. */
@@ -95,10 +107,7 @@ export function convertToGguf(modelDir: string, outPath: string): GgufInfo {
     ropeTheta: typeof config['rope_theta'] === 'number' ? config['rope_theta'] : 10000,
   };
   const { tensors, tied } = readLlamaTensors(join(modelDir, 'onnx', 'model.onnx'), dims);
-  const eos = ids(generation['eos_token_id'] ?? config['eos_token_id']);
-  const bos = generation['bos_token_id'] ?? config['bos_token_id'];
-  const pad = config['pad_token_id'] ?? generation['pad_token_id'];
-  const special: SpecialIds = { bos: typeof bos === 'number' ? bos : null, eos, pad: typeof pad === 'number' ? pad : null };
+  const special = specialIds(config, generation);
   const u32 = (value: number): GgufValue => ({ type: 'u32', value });
   const metadata = new Map<string, GgufValue>([
     ['general.architecture', { type: 'string', value: 'llama' }],

@@ -17,12 +17,10 @@
  */
 import type * as OnnxProto from 'onnx-proto';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { onnx } from '../model-generator/onnx-graph';
 import type { ModelDims } from '../model-generator/options';
 import type { GgufTensor } from './format';
-
-// onnx-proto is CommonJS that replaces `module.exports`: load it with require.
-const { onnx } = createRequire(import.meta.url)('onnx-proto') as typeof OnnxProto;
+import { fail } from './format';
 
 /** The Llama dimensions, from `config.json` (named as the model generator names them). */
 export type LlamaDims = Pick<ModelDims, 'vocabSize' | 'hidden' | 'layers' | 'heads' | 'kvHeads' | 'headDim' | 'intermediate' | 'maxPositions' | 'normEps' | 'ropeTheta'>;
@@ -30,10 +28,6 @@ export type LlamaDims = Pick<ModelDims, 'vocabSize' | 'hidden' | 'layers' | 'hea
 interface Weight {
   readonly dims: readonly number[];
   readonly data: Float32Array;
-}
-
-function fail(message: string): never {
-  throw new Error(`rulelm gguf: ${message}`);
 }
 
 function readWeights(graph: OnnxProto.onnx.IGraphProto): Map<string, Weight> {

@@ -16,15 +16,12 @@
  * 4 user-defined (other added tokens), 5 unused (ids the tokenizer does not define), 6 byte.
  */
 import type { GgufValue } from './format';
+import { fail } from './format';
 
 type Json = Record<string, unknown>;
 
 /** Qwen2/Qwen3's pre-tokenizer regex (from their tokenizer.json), which llama.cpp calls `qwen2`. */
 const QWEN2_PATTERN = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
-
-function fail(message: string): never {
-  throw new Error(`rulelm gguf: ${message}`);
-}
 
 function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -10,9 +10,12 @@ import { createRequire } from 'node:module';
 import { basename } from 'node:path';
 import type * as OnnxProto from 'onnx-proto';
 
-// onnx-proto is CommonJS that replaces `module.exports`, so Node's ES module loader sees only its
-// default export, while its type declarations declare named exports: load it with `require`.
-const { onnx } = createRequire(import.meta.url)('onnx-proto') as typeof OnnxProto;
+/**
+ * onnx-proto's `onnx` namespace (the ONNX protobuf messages), for the generator and tools/gguf.
+ * onnx-proto is CommonJS that replaces `module.exports`, so Node's ES module loader sees only its
+ * default export, while its type declarations declare named exports: it is loaded with `require`.
+ */
+export const onnx: typeof OnnxProto.onnx = (createRequire(import.meta.url)('onnx-proto') as typeof OnnxProto).onnx;
 
 /** ONNX tensor element types used by the generator. */
 export type ElemType = 'float32' | 'int64' | 'bool';

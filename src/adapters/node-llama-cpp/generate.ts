@@ -6,7 +6,7 @@ import { TokenBias as LlamaTokenBias } from 'node-llama-cpp';
 import { RuleLMError } from '../../core/errors';
 import { assertProcessor } from '../../core/processor';
 import { startSequence } from '../../core/sequence';
-import { assertOptions, assertPositiveInteger, fail, toTokenIds } from '../../core/validate';
+import { assertIdsInVocabulary, assertOptions, assertPositiveInteger, fail, toTokenIds } from '../../core/validate';
 import { decodingOptions, pickToken, seededRandom } from '../../decoding/sampling';
 import { rampsIn } from '../../processors/end-of-sequence-ramp';
 import { biasMap } from './internals';
@@ -86,8 +86,8 @@ function prepare(context: LlamaContextSequence, processor: Processor, input: rea
   if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) fail('signal', 'an AbortSignal', options.signal);
   const model = context.model;
   const vocabSize = llamaTokenizer(model).vocabSize;
-  for (const id of tokens) if (id >= vocabSize) fail('input', `token ids below the model's vocabulary size ${vocabSize}`, id);
-  for (const id of stopTokens) if (id >= vocabSize) fail('stopTokens', `token ids below the model's vocabulary size ${vocabSize}`, id);
+  assertIdsInVocabulary('input', tokens, vocabSize);
+  assertIdsInVocabulary('stopTokens', stopTokens, vocabSize);
   for (const eos of rampsIn(processor).flatMap((ramp) => ramp.eosTokenIds)) {
     if (!model.isEogToken(eos as Token) && !stopTokens.includes(eos)) {
       throw new RuleLMError(`\`processor\` ramps end-of-sequence id ${eos}, but the model does not stop on it; add it to \`stopTokens\` or ramp one of the model's end-of-generation ids`, {

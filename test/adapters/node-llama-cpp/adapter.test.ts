@@ -1,5 +1,6 @@
 // rulelm/node-llama-cpp on real llama.cpp generation (no mocks): every processor kind gives the
-// same greedy tokens as the transformers.js adapter; streaming, abort, several sequences of one
+// same greedy tokens as the transformers.js adapter (and other tokens than the model alone);
+// sampling on both paths, reproducible per seed; streaming, abort, several sequences of one
 // context, conversations (the prompt is what the sequence holds plus the input), the EOS ramp on an
 // end-of-generation token, and the errors.
 import type { LlamaContext, LlamaModel, Token } from 'node-llama-cpp';
@@ -7,8 +8,10 @@ import { TokenBias as LlamaTokenBias } from 'node-llama-cpp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ReadonlyTokenHistory } from '../../../src/index';
 import { Chain, EndOfSequenceRamp, PositionBias, Processor, ProductOfExperts, RepetitionPenalty, TokenBias, hewitt2024 } from '../../../src/index';
+import type { LlamaRulesOptions } from '../../../src/adapters/node-llama-cpp/index';
 import { generateWithRules, llamaTokenizer, streamWithRules } from '../../../src/adapters/node-llama-cpp/index';
 import { logitsProcessorList } from '../../../src/adapters/transformers/index';
+import { decodingOptions, pickToken, seededRandom } from '../../../src/decoding/sampling';
 import { biasMap } from '../../../src/adapters/node-llama-cpp/internals';
 import type { Loaded } from '../../helpers/models';
 import { generateTokens, loadTiny } from '../../helpers/models';
@@ -26,6 +29,18 @@ class PromptProbe extends Processor<null> {
     return null;
   }
   process(): void {}
+}
+
+// Changes nothing, and keeps a copy of each row it sees.
+class RowRecorder extends Processor<null> {
+  readonly kind = 'row-recorder';
+  readonly rows: Float32Array[] = [];
+  createState(): null {
+    return null;
+  }
+  process(row: Float32Array): void {
+    this.rows.push(row.slice());
+  }
 }
 
 // Changes nothing: the model alone, through the adapter.
@@ -63,7 +78,7 @@ describe.skipIf(!HAS_LLAMA_CPP)('rulelm/node-llama-cpp', () => {
   };
 
   const KINDS: [string, () => Processor, 'bias' | 'logits'][] = [
-    ['token-bias', () => new TokenBias({ biases: [{ token: 300, bias: 3 }, { tokens: [50, 100], bias: -2 }] }), 'bias'],
+    ['token-bias', () => new TokenBias({ biases: [{ token: 300, bias: 10 }, { tokens: [95, 329], bias: -5 }] }), 'bias'],
     ['position-bias', () => new PositionBias({ positions: [{ at: 0, biases: [{ token: 77, bias: 50 }] }, { at: 3, biases: [{ token: 78, bias: 50 }] }] }), 'bias'],
     ['repetition-penalty (presence)', () => new RepetitionPenalty({ mode: 'presence', penalty: 3 }), 'bias'],
     ['repetition-penalty (frequency)', () => new RepetitionPenalty({ mode: 'frequency', penalty: 1.5, scope: 'sequence' }), 'bias'],
@@ -74,11 +89,15 @@ describe.skipIf(!HAS_LLAMA_CPP)('rulelm/node-llama-cpp', () => {
     ['chain (additive + multiplicative)', () => new Chain([new TokenBias({ biases: [{ token: 300, bias: 2 }] }), new RepetitionPenalty({ mode: 'multiplicative', penalty: 1.5 })]), 'logits'],
     ['hewitt2024 preset', () => hewitt2024(tiny.tokenizer, { eosTokenIds: [2] }), 'bias'],
   ];
+  let alone: Promise<number[]> | undefined;
   for (const [name, make, path] of KINDS) {
     it(`${name}: the same greedy tokens as the transformers.js adapter (${path} path)`, async () => {
       const { expected, got, path: used } = await both(make());
       expect(used).toBe(path);
       expect(got).toEqual(expected);
+      // The processor decides the output: the model alone gives other tokens.
+      alone ??= both(new Identity()).then((run) => run.expected);
+      expect(expected).not.toEqual(await alone);
     });
   }
 
@@ -91,6 +110,48 @@ describe.skipIf(!HAS_LLAMA_CPP)('rulelm/node-llama-cpp', () => {
     sequence.dispose();
     expect(logits.path).toBe('logits');
     expect(logits.tokens).toEqual(bias.tokens);
+  });
+
+  // Runs one generation per options object, one after the other on a fresh sequence.
+  const runs = async <T extends readonly LlamaRulesOptions[]>(processor: Processor, options: readonly [...T]): Promise<{ [K in keyof T]: Token[] }> => {
+    const sequence = context.getSequence();
+    const out: Token[][] = [];
+    try {
+      for (const o of options) {
+        out.push((await generateWithRules(sequence, processor, prompt, { maxTokens: 30, ...o })).tokens);
+        await sequence.clearHistory();
+      }
+    } finally {
+      sequence.dispose();
+    }
+    return out as { [K in keyof T]: Token[] };
+  };
+
+  it('samples on the logits path with rulelm decoding, reproducibly per seed', async () => {
+    const recorder = new RowRecorder();
+    const rules = new Chain([new RepetitionPenalty({ mode: 'multiplicative', penalty: 1.5 }), recorder]);
+    const sampled = (seed: number): LlamaRulesOptions => ({ path: 'logits', decoding: { sample: true, seed } });
+    const [greedy, one, again, two] = await runs(rules, [{ path: 'logits' }, sampled(1), sampled(1), sampled(2)]);
+    expect(again).toEqual(one);
+    expect(two).not.toEqual(one);
+    expect(one).not.toEqual(greedy);
+    // Each token is rulelm's draw from the processed row, with the seed's random numbers.
+    expect(recorder.rows).toHaveLength(greedy.length + one.length + again.length + two.length);
+    recorder.rows.splice(0, greedy.length);
+    for (const [run, seed] of [[one, 1], [again, 1], [two, 2]] as const) {
+      const random = seededRandom(seed);
+      expect(run).toEqual(recorder.rows.splice(0, run.length).map((row) => pickToken(row, decodingOptions({ sample: true }), random)));
+    }
+  });
+
+  it('samples on the bias path with llama.cpp sampling, reproducibly per seed', async () => {
+    const rules = new RepetitionPenalty({ mode: 'presence', penalty: 3 });
+    const sampled = (seed: number): LlamaRulesOptions => ({ path: 'bias', sampling: { temperature: 1, seed } });
+    const [greedy, one, again, two] = await runs(rules, [{ path: 'bias' }, sampled(1), sampled(1), sampled(2)]);
+    expect(again).toEqual(one);
+    expect(two).not.toEqual(one);
+    expect(one).not.toEqual(greedy);
+    expect(two).not.toEqual(greedy);
   });
 
   it('streams each token as it is chosen, and returns the result', async () => {
@@ -206,7 +267,8 @@ describe.skipIf(!HAS_LLAMA_CPP)('rulelm/node-llama-cpp', () => {
     await expect(generateWithRules(sequence, multiplicative, prompt, { colour: 1 } as never)).rejects.toThrow('colour');
     await expect(generateWithRules({} as never, multiplicative, prompt)).rejects.toThrow('`sequence` must be a node-llama-cpp LlamaContextSequence');
     await expect(generateWithRules(sequence, multiplicative, prompt, { decoding: null as never })).rejects.toThrow('`decoding` must be an object of decoding options ({ sample, temperature, topK, topP, seed }), but is null');
-    await expect(generateWithRules(sequence, multiplicative, prompt, { stopTokens: [100_000] })).rejects.toMatchObject({ argument: 'stopTokens' });
+    await expect(generateWithRules(sequence, multiplicative, [1, 100_000])).rejects.toThrow('`input` holds token id 100000, outside a vocabulary of 365 ids (0 to 364)');
+    await expect(generateWithRules(sequence, multiplicative, prompt, { stopTokens: [2, 364, 365] })).rejects.toThrow('`stopTokens` holds token id 365, outside a vocabulary of 365 ids (0 to 364)');
     sequence.dispose();
   });
 });

@@ -1,5 +1,6 @@
 // examples/node/llama-cpp.ts, run as a user runs it (tools/run-example.ts writes the GGUF of the
-// model it picks and passes it as --model).
+// model it picks and passes it as --model), from source: tsx maps rulelm/node-llama-cpp to src
+// through the root tsconfig's paths, so no dist/ (which another run may be rebuilding) is read.
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -8,8 +9,6 @@ import { HAS_SHARED_MODEL } from '../../helpers/models';
 import { HAS_LLAMA_CPP } from './helpers';
 
 const root = resolve(__dirname, '../../..');
-// Runs the example from source (rulelm/node-llama-cpp -> src), not from a dist/ another run may be rebuilding.
-const env = { ...process.env, TSX_TSCONFIG_PATH: resolve(root, 'test/node-llama-cpp-runtime/tsconfig.json') };
 const INSTRUCTIONS = ['Tell me a story about a dog.', 'What should I eat for breakfast?', 'Write a poem about the sea.'];
 
 function rows(output: string): string[][] {
@@ -21,7 +20,7 @@ function rows(output: string): string[][] {
 
 describe.skipIf(!HAS_LLAMA_CPP)('examples/node/llama-cpp.ts', () => {
   it.skipIf(!HAS_SHARED_MODEL)('prints the same lengths and end tokens on stories260K as the main example through transformers.js', () => {
-    const output = execFileSync(process.execPath, ['--import', 'tsx', 'tools/run-example.ts', 'llama-cpp'], { cwd: root, env, encoding: 'utf8', timeout: 120_000 });
+    const output = execFileSync(process.execPath, ['--import', 'tsx', 'tools/run-example.ts', 'llama-cpp'], { cwd: root, encoding: 'utf8', timeout: 120_000 });
     expect(output).toContain('--- base + rules:');
     expect(rows(output)).toEqual([
       ['Tell me a story about a dog.', 'base', '256', 'limit'],
@@ -33,17 +32,23 @@ describe.skipIf(!HAS_LLAMA_CPP)('examples/node/llama-cpp.ts', () => {
     ]);
   });
 
-  it('runs on a generated model folder too (converted to GGUF), with the options forwarded', async () => {
-    const dir = await ensureTinyModel();
-    const output = execFileSync(process.execPath, ['--import', 'tsx', 'tools/run-example.ts', 'llama-cpp', '--model', dir, '--max-new-tokens', '12', '--instruction', 'Tell me a story about a dog.'], {
-      cwd: root,
-      env,
-      encoding: 'utf8',
-      timeout: 120_000,
+  // The instruction comes last: the GGUF path must not take its place.
+  for (const form of ['--model <folder>', '--model=<folder>']) {
+    it(`runs on a generated model folder too (converted to GGUF), given as ${form}, with the options forwarded`, async () => {
+      const dir = await ensureTinyModel();
+      const model = form === '--model <folder>' ? ['--model', dir] : [`--model=${dir}`];
+      const output = execFileSync(process.execPath, ['--import', 'tsx', 'tools/run-example.ts', 'llama-cpp', ...model, '--max-new-tokens', '12', '--instruction', 'Tell me a story about a dog.'], {
+        cwd: root,
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
+      expect(output).toContain('.cache/gguf/tiny-llama-');
+      const cells = rows(output);
+      expect(cells.map((c) => c.slice(0, 2))).toEqual([
+        ['Tell me a story about a dog.', 'base'],
+        ['Tell me a story about a dog.', 'base + rules'],
+      ]);
+      for (const c of cells) expect(Number(c[2])).toBeLessThanOrEqual(12);
     });
-    expect(output).toContain('.cache/gguf/tiny-llama-');
-    const cells = rows(output);
-    expect(cells.map((c) => c[1])).toEqual(['base', 'base + rules']);
-    for (const c of cells) expect(Number(c[2])).toBeLessThanOrEqual(12);
-  });
+  }
 });
